@@ -1,0 +1,1 @@
+"""Roundtable: app wiring, settings, scheduler, CLI and the Slack-free domain rules."""

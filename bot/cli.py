@@ -1,0 +1,187 @@
+"""The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage import migrate
+from storage.db import Database
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except (SettingsError, CliError) as error:
+        print(f"roundtable: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="roundtable", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the bot (HTTP mode, or Socket Mode when SLACK_APP_TOKEN is set)"
+    )
+    run.add_argument(
+        "--migrate", action="store_true", help="apply pending migrations first (or ROUNDTABLE_AUTO_MIGRATE=1)"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=cmd_db_upgrade)
+    db.add_parser("current", help="show the schema revision").set_defaults(handler=cmd_db_current)
+    down = db.add_parser("downgrade", help="revert to a revision (e.g. base)")
+    down.add_argument("revision")
+    down.set_defaults(handler=cmd_db_downgrade)
+
+    workshop = commands.add_parser("workshop", help="workshop definitions").add_subparsers(
+        dest="workshop_command", required=True
+    )
+    load = workshop.add_parser("load", help="validate a workshop TOML file and store it (idempotent)")
+    load.add_argument("file", type=Path)
+    load.add_argument(
+        "--allow-past", action="store_true", help="accept times already past (recorded as missed)"
+    )
+    load.set_defaults(handler=cmd_workshop_load)
+    workshop.add_parser("list", help="list stored workshops").set_defaults(handler=cmd_workshop_list)
+    show = workshop.add_parser("show", help="print a workshop and its schedule in its timezone")
+    show.add_argument("slug")
+    show.set_defaults(handler=cmd_workshop_show)
+    return parser
+
+
+def open_database(settings: Settings) -> Database:
+    """The database, refusing to work on an out-of-date schema."""
+    db = Database.from_url(settings.database_url)
+    if not migrate.is_up_to_date(db.engine):
+        db.dispose()
+        raise CliError("the database schema is out of date; run `roundtable db upgrade` first")
+    return db
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import server
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, secrets=_secrets(settings))
+    if args.migrate or settings.auto_migrate:
+        _upgrade(settings)
+    open_database(settings).dispose()
+    settings.voter_secret()  # fail now, not at the first anonymous vote
+    if settings.socket_mode:
+        server.run_socket_mode(settings)
+    else:
+        server.run_http(settings)
+    return 0
+
+
+def _secrets(settings: Settings) -> list[str | None]:
+    values = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.secret,
+    ]
+    return [value.get_secret_value() if value else None for value in values]
+
+
+def _upgrade(settings: Settings) -> str:
+    db = Database.from_url(settings.database_url)
+    try:
+        migrate.upgrade(db.engine)
+        return migrate.current_revision(db.engine) or "base"
+    finally:
+        db.dispose()
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    print(f"database at revision {_upgrade(settings)} (head)")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database.from_url(settings.database_url)
+    try:
+        current = migrate.current_revision(db.engine)
+    finally:
+        db.dispose()
+    head = migrate.head_revision()
+    state = "up to date" if current == head else f"head is {head}: run `roundtable db upgrade`"
+    print(f"revision {current or 'none'} ({state})")
+    return 0
+
+
+def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database.from_url(settings.database_url)
+    try:
+        migrate.downgrade(db.engine, args.revision)
+        print(f"database at revision {migrate.current_revision(db.engine) or 'base'}")
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_workshop_load(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import workshops
+    from bot.deps import utc_now
+
+    try:
+        spec = workshops.parse_workshop_file(args.file)
+    except workshops.WorkshopFileError as error:
+        raise CliError(str(error)) from None
+    db = open_database(settings)
+    try:
+        report = workshops.load_workshop(db, spec, now=utc_now(), allow_past=args.allow_past)
+    except workshops.WorkshopFileError as error:
+        raise CliError(str(error)) from None
+    finally:
+        db.dispose()
+    print(report.summary)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def cmd_workshop_list(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import workshops
+
+    db = open_database(settings)
+    try:
+        rows = workshops.list_workshops(db)
+    finally:
+        db.dispose()
+    if not rows:
+        print("no workshops stored; load one with `roundtable workshop load FILE`")
+    for row in rows:
+        print(row)
+    return 0
+
+
+def cmd_workshop_show(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import workshops
+
+    db = open_database(settings)
+    try:
+        print(workshops.describe_workshop(db, args.slug))
+    except workshops.WorkshopNotFound as error:
+        raise CliError(str(error)) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Telling organisers what went wrong, and finding channels by the name written in a workshop file."""
+
+import logging
+import threading
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import blocks
+from bot.deps import Deps
+from bot.mrkdwn import escape, truncate
+from storage.models import Question, Workshop
+
+logger = logging.getLogger(__name__)
+
+_channel_ids: dict[str, str] = {}
+_channel_lock = threading.Lock()
+
+
+class ChannelNotFound(Exception):
+    pass
+
+
+def resolve_channel(deps: Deps, ref: str) -> str:
+    """A channel id for an id or a "#name" (looked up once with conversations.list, then cached)."""
+    if not ref.startswith("#"):
+        return ref
+    name = ref[1:]
+    with _channel_lock:
+        cached = _channel_ids.get(name)
+    if cached:
+        return cached
+    cursor = None
+    while True:
+        page = deps.slack.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+        )
+        for channel in page.get("channels", []):
+            if channel.get("name") == name:
+                with _channel_lock:
+                    _channel_ids[name] = str(channel["id"])
+                return str(channel["id"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            raise ChannelNotFound(ref)
+
+
+def try_join(deps: Deps, channel_id: str) -> bool:
+    """Join a public channel the bot was not invited to; private channels need an invitation."""
+    try:
+        deps.slack.conversations_join(channel=channel_id)
+        return True
+    except SlackApiError as error:
+        logger.warning("could not join %s: %s", channel_id, error.response.get("error"))
+        return False
+
+
+def remember_channel(session: Session, question_id: int, channel_id: str) -> None:
+    question = session.get(Question, question_id)
+    workshop = question and session.get(Workshop, question.workshop_id)
+    if workshop and workshop.channel_id != channel_id:
+        workshop.channel_id = channel_id
+        session.add(workshop)
+
+
+def organisers(deps: Deps, user_ids: list[str], text: str) -> None:
+    """DM each organiser; a failure to reach one is logged, never raised into the caller's loop."""
+    for user_id in user_ids:
+        try:
+            deps.slack.chat_postMessage(channel=user_id, **blocks.organiser_notice(text))
+        except SlackApiError as error:
+            logger.warning("could not DM organiser %s: %s", user_id, error.response.get("error"))
+
+
+def missed_question(title: str, text: str, post_at: datetime) -> str:
+    return (
+        f":warning: *{escape(title)}*: the question “{truncate(escape(text), 500)}” was due at "
+        f"{post_at:%Y-%m-%d %H:%M} UTC while Roundtable was not running, beyond the grace period, "
+        "so it was not posted. Post it by hand or reschedule it in the workshop file and load it again."
+    )
+
+
+def failed_question(title: str, text: str, code: str) -> str:
+    hints = {
+        "not_in_channel": "invite the bot to the channel (/invite @Roundtable)",
+        "channel_not_found": "check the workshop's channel, and invite the bot if it is private",
+        "is_archived": "the channel is archived; unarchive it or move the workshop",
+        "invalid_auth": "the bot token is no longer valid; reinstall the app",
+    }
+    hint = hints.get(code, "see the bot's logs")
+    return (
+        f":x: *{escape(title)}*: the question “{truncate(escape(text), 500)}” could not be posted "
+        f"(`{code}`): {hint}. Then reload the workshop to reschedule it."
+    )

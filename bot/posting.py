@@ -1,0 +1,224 @@
+"""Posting scheduled questions exactly once.
+
+A question is claimed in the database (a conditional UPDATE) before it is posted, so two schedulers, a
+restart or a retry never post it twice. A claim abandoned by a crash goes stale and is taken over. When a
+previous attempt may have reached Slack (the connection dropped after chat.postMessage), the channel is
+searched for a message whose metadata carries the question id before posting again.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, notify
+from bot.deps import Deps
+from storage import questions, roles
+from storage.models import PostState, RoleName
+
+logger = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+        "msg_too_long",
+        "invalid_blocks",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DueQuestion:
+    question_id: int
+    channel_ref: str
+
+
+class ChannelPacer:
+    """At most one post per channel per `interval` seconds (Slack's chat.postMessage guidance)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def due_questions(deps: Deps, now: datetime) -> list[DueQuestion]:
+    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
+    with deps.db.reading() as session:
+        due = []
+        for question, workshop in questions.scheduled(session):
+            if question.post_at > now or question.id is None:
+                continue
+            if question.state == PostState.CLAIMED and (question.claimed_at or now) >= stale_before:
+                continue
+            due.append(DueQuestion(question.id, workshop.channel_id or workshop.channel_ref))
+        return due
+
+
+def dispatch_due(deps: Deps, pacer: ChannelPacer) -> int:
+    """Post every due question, interleaving channels so each gets at most one post per second."""
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for item in due_questions(deps, deps.clock()):
+        by_channel[item.channel_ref].append(item.question_id)
+    posted = 0
+    while by_channel:
+        for channel in list(by_channel):
+            question_id = by_channel[channel].pop(0)
+            if not by_channel[channel]:
+                del by_channel[channel]
+            try:
+                if post_question(deps, question_id, pacer=pacer) == "posted":
+                    posted += 1
+            except Exception:
+                logger.exception("posting question %s failed", question_id)
+    return posted
+
+
+def post_question(deps: Deps, question_id: int, *, pacer: ChannelPacer | None = None) -> str:
+    """Claim, post and record one question. Returns what happened, for logs and tests."""
+    now = deps.clock()
+    token = uuid.uuid4().hex
+    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
+    grace = timedelta(minutes=deps.settings.post_grace_minutes)
+    with deps.db.transaction() as session:
+        question = questions.get(session, question_id)
+        if question is None or question.post_at > now:
+            return "not-due"
+        workshop = question.workshop_id and session.get(questions.Workshop, question.workshop_id)
+        if not workshop or not workshop.active:
+            return "inactive"
+        if question.state == PostState.SCHEDULED and now - question.post_at > grace:
+            questions.mark_missed(session, question_id)
+            missed = True
+        else:
+            missed = False
+            if not questions.claim(session, question_id, token=token, now=now, stale_before=stale_before):
+                return "taken"
+        attempts = question.attempts + 1
+        organisers = sorted(
+            set(roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER)) | deps.organisers
+        )
+        title, text, channel = workshop.title, question.text, workshop.channel_id or workshop.channel_ref
+        post_at = question.post_at
+    if missed:
+        logger.warning("question %s missed its time (%s) beyond the grace period", question_id, post_at)
+        notify.organisers(deps, organisers, notify.missed_question(title, text, post_at))
+        return "missed"
+    return _post_claimed(deps, question_id, token, attempts, title, text, channel, post_at, organisers, pacer)
+
+
+def _post_claimed(
+    deps: Deps,
+    question_id: int,
+    token: str,
+    attempts: int,
+    title: str,
+    text: str,
+    channel: str,
+    post_at: datetime,
+    organisers: list[str],
+    pacer: ChannelPacer | None,
+) -> str:
+    try:
+        channel_id = notify.resolve_channel(deps, channel)
+        found = _already_posted(deps, channel_id, question_id, post_at) if attempts > 1 else None
+        if found is not None:
+            return _record_posted(deps, question_id, token, channel_id, found)
+        if pacer is not None:
+            pacer.wait(channel_id)
+        message = blocks.question_message(question_id=question_id, workshop_title=title, text=text)
+        response = _post_joining_if_needed(deps, channel_id, message)
+        return _record_posted(deps, question_id, token, response["channel"], response["ts"])
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        if code in PERMANENT_ERRORS:
+            return _record_failure(deps, question_id, token, code, title, text, organisers)
+        logger.warning("posting question %s failed transiently (%s); will retry", question_id, code)
+    except notify.ChannelNotFound:
+        return _record_failure(deps, question_id, token, "channel_not_found", title, text, organisers)
+    except OSError as error:  # connection dropped: it may have posted; the next attempt looks first
+        logger.warning(
+            "posting question %s lost its connection (%s); will check and retry", question_id, error
+        )
+    with deps.db.transaction() as session:
+        questions.release(session, question_id, token=token)
+    return "retry"
+
+
+def _post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, object]) -> dict[str, str]:
+    try:
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel" or not notify.try_join(deps, channel_id):
+            raise
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+    return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+
+def _already_posted(deps: Deps, channel_id: str, question_id: int, post_at: datetime) -> str | None:
+    """The ts of an earlier post of this question, found by its metadata, if one reached Slack."""
+    oldest = f"{(post_at - timedelta(minutes=5)).timestamp():.6f}"
+    cursor = None
+    while True:
+        page = deps.slack.conversations_history(
+            channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+        )
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == blocks.QUESTION_EVENT_TYPE
+                and payload.get("question_id") == question_id
+            ):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+
+
+def _record_posted(deps: Deps, question_id: int, token: str, channel_id: str, ts: str) -> str:
+    with deps.db.transaction() as session:
+        questions.finish(
+            session,
+            question_id,
+            token=token,
+            state=PostState.POSTED,
+            now=deps.clock(),
+            channel_id=channel_id,
+            message_ts=ts,
+        )
+        notify.remember_channel(session, question_id, channel_id)
+    logger.info("posted question %s in %s at %s", question_id, channel_id, ts)
+    return "posted"
+
+
+def _record_failure(
+    deps: Deps, question_id: int, token: str, code: str, title: str, text: str, organisers: list[str]
+) -> str:
+    with deps.db.transaction() as session:
+        questions.finish(
+            session, question_id, token=token, state=PostState.FAILED, now=deps.clock(), error=code
+        )
+    logger.error("question %s could not be posted: %s", question_id, code)
+    notify.organisers(deps, organisers, notify.failed_question(title, text, code))
+    return "failed"

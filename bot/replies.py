@@ -1,0 +1,134 @@
+"""Turning Slack message events into stored responses: once, in any delivery order.
+
+Rules: a reply counts when its thread is a posted question in the same channel; a delivery is applied at
+most once (its event id is stored in the same transaction as its effect); an edit never overwrites a newer
+edit; a deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from storage import events, questions, responses
+from storage.db import Database
+from storage.models import ResponseSource
+
+logger = logging.getLogger(__name__)
+
+
+class MessageKind(StrEnum):
+    POSTED = "posted"
+    CHANGED = "changed"
+    DELETED = "deleted"
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    STALE = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """The parts of a Slack message event that matter to Roundtable."""
+
+    kind: MessageKind
+    event_id: str | None
+    channel_id: str
+    ts: str  # the message's own ts (for deletions: the deleted message's ts)
+    thread_ts: str | None
+    user_id: str | None
+    text: str
+    edit_ts: str | None = None
+    broadcast: bool = False
+    from_bot: bool = False
+
+
+def slack_ts_to_datetime(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), UTC)
+
+
+def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Outcome:
+    if message.from_bot or not message.thread_ts or message.thread_ts == message.ts:
+        return Outcome.IGNORED
+    if message.kind is not MessageKind.DELETED and not message.user_id:
+        return Outcome.IGNORED
+    with db.transaction() as session:
+        question = questions.by_message(session, message.channel_id, message.thread_ts)
+        if question is None or question.id is None:
+            return Outcome.IGNORED
+        if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
+            return Outcome.DUPLICATE
+        existing = responses.by_message(session, message.channel_id, message.ts)
+        if message.kind is MessageKind.POSTED:
+            if existing is not None:
+                return Outcome.DUPLICATE  # a retry, or an edit/delete that arrived first and already won
+            source = ResponseSource.BROADCAST if message.broadcast else ResponseSource.THREAD
+            stored = responses.add(
+                session,
+                question_id=question.id,
+                user_id=message.user_id or "",
+                text=message.text,
+                channel_id=message.channel_id,
+                message_ts=message.ts,
+                source=source,
+                created_at=slack_ts_to_datetime(message.ts),
+            )
+            return Outcome.STORED if stored is not None else Outcome.DUPLICATE
+        if message.kind is MessageKind.CHANGED:
+            if existing is None:
+                responses.add(
+                    session,
+                    question_id=question.id,
+                    user_id=message.user_id or "",
+                    text=message.text,
+                    channel_id=message.channel_id,
+                    message_ts=message.ts,
+                    source=ResponseSource.BROADCAST if message.broadcast else ResponseSource.THREAD,
+                    created_at=slack_ts_to_datetime(message.ts),
+                    edit_ts=message.edit_ts,
+                    edited_at=_edit_time(message, now),
+                )
+                return Outcome.STORED
+            if existing.deleted_at is not None or not _is_newer(message.edit_ts, existing.edit_ts):
+                return Outcome.STALE
+            existing.text = message.text
+            existing.edit_ts = message.edit_ts
+            existing.edited_at = _edit_time(message, now)
+            session.add(existing)
+            return Outcome.UPDATED
+        # Deleted.
+        if existing is None:
+            responses.add(
+                session,
+                question_id=question.id,
+                user_id=message.user_id or "",
+                text="",
+                channel_id=message.channel_id,
+                message_ts=message.ts,
+                source=ResponseSource.THREAD,
+                created_at=slack_ts_to_datetime(message.ts),
+                deleted_at=now,
+            )
+            return Outcome.DELETED
+        if existing.deleted_at is None:
+            existing.deleted_at = now
+            existing.text = ""  # the words are gone from everything users see, and from the store
+            session.add(existing)
+        return Outcome.DELETED
+
+
+def _is_newer(candidate: str | None, current: str | None) -> bool:
+    if current is None:
+        return True
+    if candidate is None:
+        return False
+    return float(candidate) > float(current)
+
+
+def _edit_time(message: ThreadMessage, now: datetime) -> datetime:
+    return slack_ts_to_datetime(message.edit_ts) if message.edit_ts else now

@@ -1,0 +1,94 @@
+"""APScheduler in the bot process: the database is the truth, the scheduler is the clock.
+
+Jobs are rebuilt from the database at start and whenever the schedule fingerprint changes (a workshop
+loaded from another process shows up within `ROUNDTABLE_SCHEDULE_POLL_SECONDS`). Each distinct due time gets
+a date job that posts everything due; the watcher also sweeps for anything due that a job missed (stale
+claims, transient failures), so nothing depends on a single job firing.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import posting
+from bot.deps import Deps
+from storage import events, heartbeats, questions
+from storage.models import PostState
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT = "scheduler"
+
+
+class Scheduler:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.pacer = posting.ChannelPacer()
+        self._fingerprint: tuple[int, int, int] | None = None
+        self._dispatch_lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._scheduler.add_listener(self._log_job_error, EVENT_JOB_ERROR)
+
+    def start(self) -> None:
+        interval = self.deps.settings.schedule_poll_seconds
+        self._scheduler.add_job(self.watch, "interval", seconds=interval, id="watch-schedule")
+        self._scheduler.add_job(self.housekeeping, "interval", minutes=10, id="housekeeping")
+        self._scheduler.start()
+        self._scheduler.add_job(self.watch, id="watch-now")  # at once, not one interval from now
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def watch(self) -> None:
+        """Rebuild date jobs if the schedule changed; post whatever is due; stamp liveness."""
+        deps = self.deps
+        now = deps.clock()
+        with deps.db.transaction() as session:
+            heartbeats.beat(session, HEARTBEAT, now=now)
+            fingerprint = heartbeats.schedule_fingerprint(session)
+        if fingerprint != self._fingerprint:
+            self._fingerprint = fingerprint
+            self.rebuild()
+        if posting.due_questions(deps, now):
+            self.dispatch()
+
+    def rebuild(self) -> None:
+        now = self.deps.clock()
+        with self.deps.db.reading() as session:
+            due_times = sorted(
+                {
+                    q.post_at
+                    for q, _ in questions.scheduled(session)
+                    if q.post_at > now and q.state == PostState.SCHEDULED
+                }
+            )
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("due-"):
+                job.remove()
+        for due in due_times:
+            self._scheduler.add_job(self.dispatch, "date", run_date=due, id=f"due-{due.timestamp():.0f}")
+        logger.info("schedule rebuilt: %d upcoming post times", len(due_times))
+
+    def dispatch(self) -> None:
+        if not self._dispatch_lock.acquire(blocking=False):
+            return  # another job is already posting; it will pick these up in its sweep
+        try:
+            posting.dispatch_due(self.deps, self.pacer)
+        finally:
+            self._dispatch_lock.release()
+
+    def housekeeping(self) -> None:
+        with self.deps.db.transaction() as session:
+            events.forget_older_than(session, self.deps.clock() - timedelta(hours=2))
+
+    def _log_job_error(self, event: Any) -> None:
+        assert isinstance(event, JobExecutionEvent)
+        logger.error("scheduled job %s failed", event.job_id, exc_info=event.exception)

@@ -1,0 +1,106 @@
+"""HTTP mode (uvicorn + Bolt's Starlette adapter) and Socket Mode runners, plus /healthz."""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.app import create_app
+from bot.deps import Deps, build_deps
+from bot.scheduler import HEARTBEAT, Scheduler
+from bot.settings import Settings, load_settings
+from storage import heartbeats
+
+logger = logging.getLogger(__name__)
+
+
+def create_asgi(deps: Deps) -> Starlette:
+    bolt = AsyncSlackRequestHandler(create_app(deps))
+
+    async def slack_events(request: Request) -> Response:
+        return await bolt.handle(request)
+
+    async def healthz(_request: Request) -> Response:
+        report = await asyncio.to_thread(health_report, deps)
+        return JSONResponse(report, status_code=200 if report["database"] == "ok" else 503)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> Any:
+        yield
+        await asyncio.to_thread(deps.close)
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def health_report(deps: Deps) -> dict[str, Any]:
+    if not deps.db.ping():
+        return {"status": "unavailable", "database": "unreachable"}
+    with deps.db.reading() as session:
+        beat = heartbeats.last_beat(session, HEARTBEAT)
+    limit = timedelta(seconds=max(30.0, deps.settings.schedule_poll_seconds * 10))
+    scheduler = "ok" if beat and deps.clock() - beat < limit else "stale" if beat else "not started"
+    return {"status": "ok", "database": "ok", "scheduler": scheduler}
+
+
+def asgi_from_environment() -> Starlette:
+    """Factory for uvicorn workers: each worker process builds its own Deps from the environment."""
+    from bot.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_asgi(build_deps(settings))
+
+
+def run_http(settings: Settings) -> None:
+    import uvicorn
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    scheduler = Scheduler(build_deps(settings, workers=4))
+    scheduler.start()  # one scheduler, in the supervising process; workers only serve requests
+    try:
+        uvicorn.run(
+            "bot.server:asgi_from_environment",
+            factory=True,
+            host="0.0.0.0",
+            port=settings.port,
+            workers=settings.web_concurrency,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            proxy_headers=True,
+        )
+    finally:
+        scheduler.shutdown()
+        scheduler.deps.close()
+
+
+def run_socket_mode(settings: Settings) -> None:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    asyncio.run(_socket_mode(settings))
+
+
+async def _socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    deps = build_deps(settings)
+    scheduler = Scheduler(deps)
+    app = create_app(deps)
+    scheduler.start()
+    try:
+        assert settings.slack_app_token is not None
+        await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
+    finally:
+        scheduler.shutdown()
+        deps.close()

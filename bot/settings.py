@@ -1,0 +1,139 @@
+"""Runtime settings, read from the environment and an optional `.env` file."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///roundtable.db"
+SECRET_FILE_NAME = ".roundtable-secret"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    web_concurrency: int = Field(default=2, alias="WEB_CONCURRENCY", ge=1, le=64)
+    organisers: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ROUNDTABLE_ORGANISERS")
+    secret: SecretStr | None = Field(default=None, alias="ROUNDTABLE_SECRET")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    auto_migrate: bool = Field(default=False, alias="ROUNDTABLE_AUTO_MIGRATE")
+    post_grace_minutes: int = Field(default=60, alias="ROUNDTABLE_POST_GRACE_MINUTES", ge=0)
+    schedule_poll_seconds: float = Field(default=2.0, alias="ROUNDTABLE_SCHEDULE_POLL_SECONDS", gt=0)
+    claim_timeout_seconds: int = Field(default=120, alias="ROUNDTABLE_CLAIM_TIMEOUT_SECONDS", ge=5)
+
+    @field_validator("organisers", mode="before")
+    @classmethod
+    def _split_user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_url(cls, value: str) -> str:
+        # Heroku-style platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError(f"unknown log level {value!r} (use DEBUG, INFO, WARNING or ERROR)")
+        return level
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None and bool(self.slack_app_token.get_secret_value())
+
+    def require(self, *names: str) -> None:
+        """Raise SettingsError naming the first of `names` (env variable names) that is unset."""
+        for name in names:
+            field_name = _FIELD_BY_ENV[name]
+            value = getattr(self, field_name)
+            if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
+                raise SettingsError(f"missing setting {name}: {_HINTS.get(name, 'see the README')}")
+
+    def voter_secret(self) -> bytes:
+        """The server secret that keys anonymous voter ids.
+
+        Required for PostgreSQL (a shared production store). For the embedded SQLite default it is
+        generated on first use and kept in a file beside the database, never inside it.
+        """
+        if self.secret is not None and self.secret.get_secret_value():
+            return self.secret.get_secret_value().encode()
+        if not self.is_sqlite:
+            raise SettingsError(
+                "missing setting ROUNDTABLE_SECRET: required with a PostgreSQL DATABASE_URL "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        path = self.secret_file()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+    def secret_file(self) -> Path:
+        database = sqlite_path(self.database_url)
+        directory = database.parent if database is not None else Path.cwd()
+        return directory / SECRET_FILE_NAME
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite URL, or None for in-memory and non-SQLite URLs."""
+    if not url.startswith("sqlite"):
+        return None
+    _, _, rest = url.partition(":///")
+    rest = rest.split("?", 1)[0]
+    if not rest or rest == ":memory:":
+        return None
+    return Path(rest)
+
+
+_FIELD_BY_ENV = {
+    field.alias: name for name, field in Settings.model_fields.items() if field.alias is not None
+}
+_HINTS = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-...) from your Slack app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write, for Socket Mode",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation errors into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = error["loc"][0] if error["loc"] else "settings"
+        name = Settings.model_fields[location].alias if location in Settings.model_fields else location
+        raise SettingsError(f"invalid setting {name}: {error['msg']}") from None

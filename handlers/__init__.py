@@ -1,0 +1,11 @@
+"""Slack listeners, one module per surface; `register` wires them all onto the app."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.deps import Deps
+from handlers import commands, events
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    events.register(app, deps)
+    commands.register(app, deps)

@@ -1,0 +1,42 @@
+"""Block Kit for replies to commands. Pure functions; user text is always mrkdwn-escaped."""
+
+from typing import Any
+
+from bot.mrkdwn import escape, truncate
+from bot.status import WorkshopStatus
+
+Block = dict[str, Any]
+MAX_MESSAGE_BLOCKS = 50
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+
+
+def status_blocks(statuses: list[WorkshopStatus]) -> list[Block]:
+    if not statuses:
+        return [
+            section(
+                "No workshop is bound to this channel. Organisers load one with `roundtable workshop load FILE`."
+            )
+        ]
+    blocks: list[Block] = []
+    for status in statuses:
+        blocks.append(
+            section(f"*{escape(status.title)}* (`{escape(status.slug)}`, times in {status.timezone})")
+        )
+        lines = []
+        for line in status.questions:
+            if line.state == "posted":
+                detail = f"{line.replies} replies from {line.repliers} people"
+            else:
+                detail = f"{line.state} for {line.local_time}"
+            lines.append(f"{line.position}. {truncate(escape(line.text), 150)} — {detail}")
+        blocks.append(section("\n".join(lines) or "_No questions._"))
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def status_text(statuses: list[WorkshopStatus]) -> str:
+    if not statuses:
+        return "No workshop is bound to this channel."
+    return "; ".join(f"{escape(s.title)}: {len(s.upcoming)} questions still to post" for s in statuses)

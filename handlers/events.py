@@ -1,0 +1,53 @@
+"""Events API listeners. Every subscribed event type gets a 2xx, never Bolt's 404."""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot import replies, workspace
+from bot.deps import Deps
+from handlers import payloads
+
+logger = logging.getLogger(__name__)
+
+
+class Events:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def message(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        message = payloads.thread_message(body)
+        outcome = replies.Outcome.IGNORED
+        if message is not None:
+            outcome = await asyncio.to_thread(
+                replies.record_message, self.deps.db, message, now=self.deps.clock()
+            )
+        await ack()
+        logger.info(
+            "event type=message subtype=%s outcome=%s ms=%.1f",
+            (body.get("event") or {}).get("subtype") or "-",
+            outcome,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    async def uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        reason = (body.get("event") or {}).get("type", "app_uninstalled")
+        await asyncio.to_thread(workspace.deactivate, self.deps, reason=reason)
+        await ack()
+
+
+async def _ack_only(ack: AsyncAck) -> None:
+    await ack()
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    events = Events(deps)
+    # `event("message")` matches every subtype (edits, deletions, joins...), so none goes unacked.
+    app.event("message")(events.message)
+    app.event("app_uninstalled")(events.uninstalled)
+    app.event("tokens_revoked")(events.uninstalled)
+    app.event("member_joined_channel")(_ack_only)

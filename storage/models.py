@@ -1,0 +1,249 @@
+"""SQLModel table models for the whole Roundtable domain.
+
+Times are stored in UTC (`UTCDateTime`); workshop-local times are derived with the workshop's timezone.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+from typing_extensions import override
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes in, UTC-aware datetimes out, on every backend.
+
+    SQLite hands back naive values even for DateTime(timezone=True), so UTC is re-attached on the way out
+    and naive values are refused on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @override
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        converted = value.astimezone(UTC)
+        return converted.replace(tzinfo=None) if dialect.name == "sqlite" else converted
+
+    @override
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Phase(StrEnum):
+    PRE = "pre"
+    LIVE = "live"
+    POST = "post"
+
+
+class PostState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"  # a scheduler instance is posting it right now
+    POSTED = "posted"
+    MISSED = "missed"  # the bot was down past the grace period
+    FAILED = "failed"  # Slack refused permanently (channel_not_found, ...)
+
+
+class ResponseSource(StrEnum):
+    THREAD = "thread"
+    BROADCAST = "broadcast"
+    PRIVATE = "private"
+    BACKFILL = "backfill"
+
+
+class PollKind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SCALE = "scale"
+
+
+class PollState(StrEnum):
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    OPEN = "open"
+    CLOSED = "closed"
+    MISSED = "missed"
+    FAILED = "failed"
+
+
+class RoleName(StrEnum):
+    ORGANISER = "organiser"
+    CHAIR = "chair"
+
+
+def _time(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Workshop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    title: str = Field(sa_type=String(300))
+    description: str = Field(default="", sa_type=Text)
+    channel_ref: str = Field(max_length=100)  # as written in the file: an ID or "#name"
+    channel_id: str | None = Field(default=None, max_length=32, index=True)  # resolved Slack ID
+    timezone: str = Field(sa_type=String(64))
+    starts_at: datetime = _time()
+    ends_at: datetime = _time()
+    chatham_house: bool = True
+    nudges_enabled: bool = True
+    source_digest: str = Field(default="", max_length=64)  # hash of the loaded definition
+    revision: int = 1  # bumped on every change; running schedulers watch it
+    active: bool = True  # False after app_uninstalled / tokens_revoked
+    created_at: datetime = _time(default_factory=utc_now)
+    updated_at: datetime = _time(default_factory=utc_now)
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "position", name="uq_question_position"),
+        Index("ix_question_message", "channel_id", "message_ts", unique=True),
+        Index("ix_question_due", "state", "post_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    position: int
+    text: str = Field(sa_type=Text)
+    phase: Phase = Field(sa_type=String(8))
+    post_at: datetime = _time()
+    close_at: datetime | None = _time(default=None)
+    state: PostState = Field(default=PostState.SCHEDULED, sa_type=String(16))
+    claimed_at: datetime | None = _time(default=None)
+    claim_token: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    posted_at: datetime | None = _time(default=None)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=200)
+    conclusion: str | None = Field(default=None, sa_type=Text)
+    closed_at: datetime | None = _time(default=None)
+
+
+class Response(SQLModel, table=True):
+    __table_args__ = (Index("ix_response_message", "channel_id", "message_ts", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(max_length=32, index=True)
+    text: str = Field(sa_type=Text)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)  # None for private answers
+    source: ResponseSource = Field(default=ResponseSource.THREAD, sa_type=String(16))
+    created_at: datetime = _time(default_factory=utc_now)
+    edited_at: datetime | None = _time(default=None)
+    edit_ts: str | None = Field(default=None, max_length=32)  # Slack's edited.ts; orders out-of-order edits
+    deleted_at: datetime | None = _time(default=None)
+
+
+class Poll(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_poll_message", "channel_id", "message_ts", unique=True),
+        Index("ix_poll_due", "state", "open_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int | None = Field(default=None, foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    position: int | None = None  # order within the workshop file, for scheduled polls
+    question: str = Field(sa_type=Text)
+    kind: PollKind = Field(default=PollKind.SINGLE, sa_type=String(16))
+    anonymous: bool = True
+    results_hidden: bool = True  # deliberation default: no bandwagon
+    invite_reason: bool = False
+    pair_key: str | None = Field(default=None, max_length=64)
+    phase: Phase | None = Field(default=None, sa_type=String(8))
+    state: PollState = Field(default=PollState.OPEN, sa_type=String(16))
+    open_at: datetime | None = _time(default=None)
+    close_at: datetime | None = _time(default=None)
+    created_by: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    claimed_at: datetime | None = _time(default=None)
+    claim_token: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=200)
+    vote_version: int = 0  # bumped with every vote change
+    rendered_version: int = 0  # the vote_version the Slack message last showed
+    created_at: datetime = _time(default_factory=utc_now)
+    closed_at: datetime | None = _time(default=None)
+
+
+class PollOption(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("poll_id", "position", name="uq_poll_option_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE", index=True)
+    position: int
+    label: str = Field(sa_type=String(200))
+
+
+class Vote(SQLModel, table=True):
+    """One chosen option of one voter.
+
+    `voter_key` is the Slack user id for attributed polls and an HMAC of (server secret, poll or pair,
+    user) for anonymous ones, so the database alone cannot tell who voted. `slot` is 0 for single-choice
+    polls (one vote per voter, enforced by the unique constraint) and the option position otherwise.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("poll_id", "voter_key", "option_id", name="uq_vote_option"),
+        UniqueConstraint("poll_id", "voter_key", "slot", name="uq_vote_slot"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE", index=True)
+    option_id: int = Field(foreign_key="polloption.id", ondelete="CASCADE")
+    voter_key: str = Field(sa_type=String(64))
+    user_id: str | None = Field(default=None, max_length=32)  # attributed polls only
+    slot: int = 0
+    created_at: datetime = _time(default_factory=utc_now)
+
+
+class Role(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workshop_id", "user_id", "role", name="uq_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(max_length=32, index=True)
+    role: RoleName = Field(sa_type=String(16))
+
+
+class Invitee(SQLModel, table=True):
+    """An invited participant of a workshop, optionally tagged with a sector."""
+
+    __table_args__ = (UniqueConstraint("workshop_id", "user_id", name="uq_invitee"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(sa_type=String(32))
+    sector: str | None = Field(default=None, max_length=64)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Keys of Slack deliveries already handled (event ids, interaction ids), for deduplication."""
+
+    key: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = _time(default_factory=utc_now, index=True)
+
+
+class Heartbeat(SQLModel, table=True):
+    """Liveness of background loops (the scheduler), readable from any process via the database."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    beat_at: datetime = _time(default_factory=utc_now)
+    pid: int = 0

@@ -1,0 +1,71 @@
+"""Data access for responses (thread replies, private answers)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from storage.models import Response, ResponseSource
+
+
+def by_message(session: Session, channel_id: str, message_ts: str) -> Response | None:
+    statement = select(Response).where(Response.channel_id == channel_id, Response.message_ts == message_ts)
+    return session.exec(statement).first()
+
+
+def add(
+    session: Session,
+    *,
+    question_id: int,
+    user_id: str,
+    text: str,
+    channel_id: str | None,
+    message_ts: str | None,
+    source: ResponseSource,
+    created_at: datetime,
+    edit_ts: str | None = None,
+    edited_at: datetime | None = None,
+    deleted_at: datetime | None = None,
+) -> Response | None:
+    """Insert a response; None when (channel, ts) is already stored (a duplicate delivery)."""
+    response = Response(
+        question_id=question_id,
+        user_id=user_id,
+        text=text,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        source=source,
+        created_at=created_at,
+        edit_ts=edit_ts,
+        edited_at=edited_at,
+        deleted_at=deleted_at,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+        return response
+    except IntegrityError:
+        return None
+
+
+def responses_for_question(session: Session, question_id: int) -> Sequence[Response]:
+    """Visible responses, oldest first."""
+    statement = (
+        select(Response)
+        .where(Response.question_id == question_id, col(Response.deleted_at).is_(None))
+        .order_by(col(Response.created_at), col(Response.id))
+    )
+    return session.exec(statement).all()
+
+
+def count_by_question(session: Session, question_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """{question id: (visible responses, distinct responders)} in one query."""
+    if not question_ids:
+        return {}
+    statement = (
+        select(Response.question_id, func.count(), func.count(func.distinct(Response.user_id)))
+        .where(col(Response.question_id).in_(question_ids), col(Response.deleted_at).is_(None))
+        .group_by(col(Response.question_id))
+    )
+    return {question_id: (total, people) for question_id, total, people in session.exec(statement).all()}

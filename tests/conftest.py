@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh database per test on SQLite and, when configured, on PostgreSQL.
+
+PostgreSQL tests run when ROUNDTABLE_TEST_POSTGRES_URL is set (CI sets it); each test gets its own schema,
+dropped afterwards, so runs never see each other's rows.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from storage import models  # noqa: F401  (registers tables)
+from storage.db import Database, make_engine
+
+POSTGRES_URL_ENV = "ROUNDTABLE_TEST_POSTGRES_URL"
+
+
+def _backends() -> list[object]:
+    postgres = pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not os.environ.get(POSTGRES_URL_ENV), reason=f"set {POSTGRES_URL_ENV} to run PostgreSQL tests"
+        ),
+    )
+    return ["sqlite", postgres]
+
+
+def postgres_schema_url(base_url: str, schema: str) -> str:
+    url = base_url
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'roundtable.db'}"
+        return
+    base = os.environ[POSTGRES_URL_ENV]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_schema_url(base, "public"), pool_size=1)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield postgres_schema_url(base, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A Database with every table created, on each backend."""
+    db = Database.from_url(database_url)
+    SQLModel.metadata.create_all(db.engine)
+    try:
+        yield db
+    finally:
+        db.dispose()

@@ -1,0 +1,125 @@
+"""Reply collection rules, applied straight to the store on both databases."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from bot.replies import MessageKind, Outcome, ThreadMessage, record_message
+from storage.db import Database
+from storage.models import Response
+from tests.factories import CHANNEL, add_question, add_workshop
+
+NOW = datetime(2030, 5, 15, 12, 0, tzinfo=UTC)
+QUESTION_TS = "1900000000.000100"
+
+
+@pytest.fixture
+def question_id(database: Database) -> int:
+    workshop = add_workshop(database)
+    return add_question(database, workshop, post_at=NOW, posted_ts=QUESTION_TS)
+
+
+def reply(
+    kind: MessageKind = MessageKind.POSTED,
+    *,
+    ts: str = "1900000001.000200",
+    text: str = "Talent.",
+    event_id: str | None = "Ev1",
+    edit_ts: str | None = None,
+    thread_ts: str = QUESTION_TS,
+    user: str | None = "UALICE",
+    from_bot: bool = False,
+) -> ThreadMessage:
+    return ThreadMessage(
+        kind=kind,
+        event_id=event_id,
+        channel_id=CHANNEL,
+        ts=ts,
+        thread_ts=thread_ts,
+        user_id=user,
+        text=text,
+        edit_ts=edit_ts,
+        from_bot=from_bot,
+    )
+
+
+def stored(database: Database) -> list[Response]:
+    with database.reading() as session:
+        return list(session.exec(select(Response).order_by(Response.id)).all())
+
+
+def test_thread_reply_to_posted_question_is_recorded(database: Database, question_id: int) -> None:
+    assert record_message(database, reply(), now=NOW) is Outcome.STORED
+    [response] = stored(database)
+    assert (response.question_id, response.user_id, response.text) == (question_id, "UALICE", "Talent.")
+    assert response.created_at == datetime.fromtimestamp(1900000001.0002, UTC)
+
+
+def test_retried_event_is_recorded_once(database: Database, question_id: int) -> None:
+    assert record_message(database, reply(), now=NOW) is Outcome.STORED
+    assert record_message(database, reply(), now=NOW) is Outcome.DUPLICATE
+    assert record_message(database, reply(event_id="Ev-other-delivery"), now=NOW) is Outcome.DUPLICATE
+    assert len(stored(database)) == 1
+
+
+def test_bot_messages_top_level_chatter_and_other_threads_are_ignored(
+    database: Database, question_id: int
+) -> None:
+    assert record_message(database, reply(from_bot=True), now=NOW) is Outcome.IGNORED
+    top_level = ThreadMessage(MessageKind.POSTED, "Ev2", CHANNEL, "1900000002.0", None, "UBOB", "hi")
+    assert record_message(database, top_level, now=NOW) is Outcome.IGNORED
+    assert (
+        record_message(database, reply(thread_ts="1800000000.000001", event_id="Ev3"), now=NOW)
+        is Outcome.IGNORED
+    )
+    assert stored(database) == []
+
+
+def test_edit_updates_text_and_keeps_edit_time(database: Database, question_id: int) -> None:
+    record_message(database, reply(), now=NOW)
+    edit = reply(MessageKind.CHANGED, text="Talent and capital.", event_id="Ev4", edit_ts="1900000050.000000")
+    assert record_message(database, edit, now=NOW) is Outcome.UPDATED
+    [response] = stored(database)
+    assert response.text == "Talent and capital."
+    assert response.edited_at == datetime.fromtimestamp(1900000050, UTC)
+
+
+def test_older_edit_never_overwrites_a_newer_one(database: Database, question_id: int) -> None:
+    record_message(database, reply(), now=NOW)
+    record_message(
+        database, reply(MessageKind.CHANGED, text="newest", event_id="Ev5", edit_ts="1900000090.0"), now=NOW
+    )
+    late = reply(MessageKind.CHANGED, text="older", event_id="Ev6", edit_ts="1900000060.0")
+    assert record_message(database, late, now=NOW) is Outcome.STALE
+    assert stored(database)[0].text == "newest"
+
+
+def test_edit_arriving_before_the_original_wins(database: Database, question_id: int) -> None:
+    record_message(
+        database, reply(MessageKind.CHANGED, text="edited", event_id="Ev7", edit_ts="1900000090.0"), now=NOW
+    )
+    assert record_message(database, reply(event_id="Ev8"), now=NOW) is Outcome.DUPLICATE
+    [response] = stored(database)
+    assert response.text == "edited"
+
+
+def test_delete_removes_the_words_and_is_final(database: Database, question_id: int) -> None:
+    record_message(database, reply(), now=NOW)
+    assert (
+        record_message(database, reply(MessageKind.DELETED, text="", event_id="Ev9"), now=NOW)
+        is Outcome.DELETED
+    )
+    late_edit = reply(MessageKind.CHANGED, text="resurrected", event_id="Ev10", edit_ts="1900000099.0")
+    assert record_message(database, late_edit, now=NOW) is Outcome.STALE
+    [response] = stored(database)
+    assert response.deleted_at is not None
+    assert response.text == ""
+
+
+def test_delete_arriving_before_the_original_leaves_it_deleted(database: Database, question_id: int) -> None:
+    record_message(database, reply(MessageKind.DELETED, text="", event_id="Ev11"), now=NOW)
+    record_message(database, reply(event_id="Ev12"), now=NOW)
+    [response] = stored(database)
+    assert response.deleted_at is not None
+    assert response.text == ""

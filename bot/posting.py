@@ -107,6 +107,7 @@ def post_question(deps: Deps, question_id: int, *, pacer: ChannelPacer | None = 
         workshop = question.workshop_id and session.get(questions.Workshop, question.workshop_id)
         if not workshop or not workshop.active:
             return "inactive"
+        earlier_attempts = question.attempts  # read before the claim, which increments it
         if question.state == PostState.SCHEDULED and now - question.post_at > grace:
             questions.mark_missed(session, question_id)
             missed = True
@@ -114,7 +115,7 @@ def post_question(deps: Deps, question_id: int, *, pacer: ChannelPacer | None = 
             missed = False
             if not questions.claim(session, question_id, token=token, now=now, stale_before=stale_before):
                 return "taken"
-        attempts = question.attempts + 1
+        attempts = earlier_attempts + 1
         organisers = sorted(
             set(roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER)) | deps.organisers
         )
@@ -180,9 +181,16 @@ def _already_posted(deps: Deps, channel_id: str, question_id: int, post_at: date
     oldest = f"{(post_at - timedelta(minutes=5)).timestamp():.6f}"
     cursor = None
     while True:
-        page = deps.slack.conversations_history(
-            channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-        )
+        try:
+            page = deps.slack.conversations_history(
+                channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            )
+        except SlackApiError as error:
+            # Unreadable history (e.g. not_in_channel) means the earlier attempt could not have posted either.
+            logger.warning(
+                "could not read %s to look for an earlier post: %s", channel_id, error.response.get("error")
+            )
+            return None
         for message in page.get("messages", []):
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}

@@ -7,10 +7,10 @@ Retries sleep in the calling thread, so these clients are only used off the requ
 """
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry import (
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
-    RetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient

@@ -65,3 +65,7 @@ def database(database_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+# The fake Slack Web API server, for every test that plays Slack.
+from fakeslack import fake_slack, fake_slack_client  # noqa: E402, F401

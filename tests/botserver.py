@@ -1,0 +1,146 @@
+"""The real bot, served over HTTP on 127.0.0.1 against the fake Slack: what integration tests drive.
+
+`running_bot` starts the production ASGI app (Bolt AsyncApp + Starlette adapter) in uvicorn on a free
+port, in a thread, with optionally the real scheduler. `bot_subprocess` runs `roundtable run` as a real
+process, for restart and crash tests.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from bot.deps import Deps, build_deps
+from bot.scheduler import Scheduler
+from bot.server import create_asgi
+from bot.settings import load_settings
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+VOTER_SECRET = "test-voter-secret-0123456789abcdef"
+
+
+@dataclass
+class RunningBot:
+    url: str
+    deps: Deps
+    scheduler: Scheduler | None
+
+
+def bot_settings(database_url: str, api_url: str, token: str, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "slack_api_url": api_url,
+        "slack_bot_token": token,
+        "slack_signing_secret": SIGNING_SECRET,
+        "secret": VOTER_SECRET,
+        "schedule_poll_seconds": 0.2,
+        "organisers": [],
+    }
+    values.update(overrides)
+    return values
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextmanager
+def running_bot(
+    database_url: str, api_url: str, token: str, *, with_scheduler: bool = False, **overrides: Any
+) -> Iterator[RunningBot]:
+    settings = load_settings(**bot_settings(database_url, api_url, token, **overrides))
+    deps = build_deps(settings)
+    scheduler = Scheduler(build_deps(settings)) if with_scheduler else None
+    sock = free_socket()
+    server = uvicorn.Server(uvicorn.Config(create_asgi(deps), log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("bot server did not start")
+        time.sleep(0.02)
+    if scheduler is not None:
+        scheduler.start()
+    host, port = sock.getsockname()[:2]
+    try:
+        yield RunningBot(url=f"http://{host}:{port}", deps=deps, scheduler=scheduler)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
+            scheduler.deps.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def subprocess_env(database_url: str, api_url: str, token: str, port: int, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_API_URL=api_url,
+        SLACK_BOT_TOKEN=token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        ROUNDTABLE_SECRET=VOTER_SECRET,
+        ROUNDTABLE_SCHEDULE_POLL_SECONDS="0.2",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def bot_subprocess(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`roundtable run` in its own process group; waits for /healthz; killed (group) on exit."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{env['PORT']}/healthz"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"bot exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"bot did not become healthy: {log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def free_port() -> int:
+    with free_socket() as sock:
+        return int(sock.getsockname()[1])

@@ -77,7 +77,7 @@ def missed_question(title: str, text: str, post_at: datetime) -> str:
     return (
         f":warning: *{escape(title)}*: the question “{truncate(escape(text), 500)}” was due at "
         f"{post_at:%Y-%m-%d %H:%M} UTC while Roundtable was not running, beyond the grace period, "
-        "so it was not posted. Post it by hand or reschedule it in the workshop file and load it again."
+        "so it was not posted. To post it, give it a new time in the workshop file and load the file again."
     )
 
 
@@ -91,5 +91,5 @@ def failed_question(title: str, text: str, code: str) -> str:
     hint = hints.get(code, "see the bot's logs")
     return (
         f":x: *{escape(title)}*: the question “{truncate(escape(text), 500)}” could not be posted "
-        f"(`{code}`): {hint}. Then reload the workshop to reschedule it."
+        f"(`{code}`): {hint}. Then give it a new time in the workshop file and load the file again."
     )

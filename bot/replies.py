@@ -46,6 +46,7 @@ class ThreadMessage:
     edit_ts: str | None = None
     broadcast: bool = False
     from_bot: bool = False
+    backfilled: bool = False  # read from conversations.replies after downtime, not delivered as an event
 
 
 def slack_ts_to_datetime(ts: str) -> datetime:
@@ -67,7 +68,7 @@ def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Ou
         if message.kind is MessageKind.POSTED:
             if existing is not None:
                 return Outcome.DUPLICATE  # a retry, or an edit/delete that arrived first and already won
-            source = ResponseSource.BROADCAST if message.broadcast else ResponseSource.THREAD
+            source = _source(message)
             stored = responses.add(
                 session,
                 question_id=question.id,
@@ -88,7 +89,7 @@ def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Ou
                     text=message.text,
                     channel_id=message.channel_id,
                     message_ts=message.ts,
-                    source=ResponseSource.BROADCAST if message.broadcast else ResponseSource.THREAD,
+                    source=_source(message),
                     created_at=slack_ts_to_datetime(message.ts),
                     edit_ts=message.edit_ts,
                     edited_at=_edit_time(message, now),
@@ -120,6 +121,12 @@ def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Ou
             existing.text = ""  # the words are gone from everything users see, and from the store
             session.add(existing)
         return Outcome.DELETED
+
+
+def _source(message: ThreadMessage) -> ResponseSource:
+    if message.backfilled:
+        return ResponseSource.BACKFILL
+    return ResponseSource.BROADCAST if message.broadcast else ResponseSource.THREAD
 
 
 def _is_newer(candidate: str | None, current: str | None) -> bool:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import backfill
 from bot.app import create_app
 from bot.deps import Deps, build_deps
 from bot.scheduler import HEARTBEAT, Scheduler
@@ -68,8 +70,7 @@ def run_http(settings: Settings) -> None:
     import uvicorn
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    scheduler = Scheduler(build_deps(settings, workers=4))
-    scheduler.start()  # one scheduler, in the supervising process; workers only serve requests
+    scheduler, stop_backfill = _start_background(build_deps(settings, workers=4))
     try:
         uvicorn.run(
             "bot.server:asgi_from_environment",
@@ -82,8 +83,19 @@ def run_http(settings: Settings) -> None:
             proxy_headers=True,
         )
     finally:
+        stop_backfill.set()
         scheduler.shutdown()
         scheduler.deps.close()
+
+
+def _start_background(deps: Deps) -> tuple[Scheduler, threading.Event]:
+    """One scheduler and one backfill per deployment: in the supervising process, not in each worker."""
+    since = backfill.last_alive(deps)  # before the new scheduler's first heartbeat overwrites it
+    scheduler = Scheduler(deps)
+    scheduler.start()
+    stop = threading.Event()
+    backfill.start_backfill(deps, stop, since)
+    return scheduler, stop
 
 
 def run_socket_mode(settings: Settings) -> None:
@@ -95,12 +107,12 @@ async def _socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     deps = build_deps(settings)
-    scheduler = Scheduler(deps)
     app = create_app(deps)
-    scheduler.start()
+    scheduler, stop_backfill = _start_background(deps)
     try:
         assert settings.slack_app_token is not None
         await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
     finally:
+        stop_backfill.set()
         scheduler.shutdown()
         deps.close()

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     post_grace_minutes: int = Field(default=60, alias="ROUNDTABLE_POST_GRACE_MINUTES", ge=0)
     schedule_poll_seconds: float = Field(default=2.0, alias="ROUNDTABLE_SCHEDULE_POLL_SECONDS", gt=0)
     claim_timeout_seconds: int = Field(default=120, alias="ROUNDTABLE_CLAIM_TIMEOUT_SECONDS", ge=5)
+    # conversations.replies allows 1 call a minute and 15 messages a page for non-Marketplace apps.
+    backfill_calls_per_minute: float = Field(default=1.0, alias="ROUNDTABLE_BACKFILL_CALLS_PER_MINUTE", gt=0)
+    backfill_page_size: int = Field(default=15, alias="ROUNDTABLE_BACKFILL_PAGE_SIZE", ge=1, le=1000)
+    backfill_days: int = Field(default=14, alias="ROUNDTABLE_BACKFILL_DAYS", ge=0)
 
     @field_validator("organisers", mode="before")
     @classmethod

@@ -95,3 +95,20 @@ def mark_missed(session: Session, question_id: int) -> bool:
 def for_workshop(session: Session, workshop_id: int) -> Sequence[Question]:
     statement = select(Question).where(Question.workshop_id == workshop_id).order_by(col(Question.position))
     return session.exec(statement).all()
+
+
+def open_posted_since(session: Session, since: datetime, now: datetime) -> Sequence[Question]:
+    """Posted questions still open for answers, newest first (the order backfill reads them in)."""
+    statement = (
+        select(Question)
+        .join(Workshop, col(Workshop.id) == col(Question.workshop_id))
+        .where(
+            col(Question.state) == PostState.POSTED,
+            col(Question.posted_at) >= since,
+            col(Question.closed_at).is_(None),
+            or_(col(Question.close_at).is_(None), col(Question.close_at) > now),
+            col(Workshop.active),
+        )
+        .order_by(col(Question.posted_at).desc(), col(Question.id).desc())
+    )
+    return session.exec(statement).all()

@@ -34,3 +34,5 @@ def configure_logging(level: str, secrets: list[str | None] | None = None) -> No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # APScheduler logs every job run at INFO; the watcher runs every few seconds.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

@@ -217,6 +217,8 @@ class FakeSlack:
     def __init__(self, token: str = DEFAULT_TOKEN) -> None:
         self.token = token
         self.strict_channels = False  # unknown channel ids answer channel_not_found
+        self.app_token = "xapp-1-test-app-token"  # Socket Mode's app-level token
+        self.socket_mode_url: str | None = None  # what apps.connections.open hands out
         self.replies_limit_cap: int | None = None  # e.g. 15 for non-Marketplace apps (R3)
         self.replies_parent_on_every_page = False  # continuation pages omit the parent by default
         self.clock: Callable[[], float] = time.time
@@ -499,6 +501,10 @@ class FakeSlack:
                 else {}
             )
             return fault.status, {"ok": False, "error": fault.error}, headers, None
+        if method == "apps.connections.open":
+            if token != self.app_token or not self.socket_mode_url:
+                return 200, {"ok": False, "error": "invalid_auth"}, {}, fault
+            return 200, {"ok": True, "url": self.socket_mode_url}, {}, fault
         handler = _API.get(method)
         if method in ("upload", "response_url"):
             return 200, _API[method](self, params), {}, fault

@@ -34,5 +34,6 @@ def configure_logging(level: str, secrets: list[str | None] | None = None) -> No
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # APScheduler logs every job run at INFO; the watcher runs every few seconds.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # APScheduler logs every job run at INFO (the watcher runs every few seconds); alembic logs each check.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

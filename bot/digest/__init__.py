@@ -1,0 +1,59 @@
+"""The digest: compile a workshop into a `Digest` and render it as Markdown, HTML, PDF, JSON or CSV.
+
+digest = compile_digest(db, "net-zero-2030", display_names=names)
+html_bytes = render(digest, "html")
+"""
+
+from collections.abc import Callable
+
+from bot.digest.charts import poll_chart_png
+from bot.digest.compile import DigestError, WorkshopNotFound, compile_digest
+from bot.digest.model import Digest, PollSection
+from bot.digest.render_csv import render_csv
+from bot.digest.render_html import render_html
+from bot.digest.render_json import render_json
+from bot.digest.render_markdown import render_markdown
+from bot.digest.render_pdf import render_pdf
+from bot.digest.summary_blocks import summary_blocks
+
+FORMATS = ("md", "html", "pdf", "json", "csv")
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+_TEXT_RENDERERS: dict[str, Callable[[Digest], str]] = {
+    "md": render_markdown,
+    "html": render_html,
+    "json": render_json,
+}
+
+
+def render(digest: Digest, fmt: str, *, table: str = "responses") -> bytes:
+    """The digest in format `fmt` (md, html, pdf, json, csv); `table` picks the CSV table (responses, polls)."""
+    if fmt == "pdf":
+        return render_pdf(digest)
+    if fmt == "csv":
+        try:
+            return render_csv(digest, table).encode("utf-8")
+        except ValueError as exc:
+            raise DigestError(str(exc)) from None
+    if fmt not in _TEXT_RENDERERS:
+        raise DigestError(f"unknown digest format {fmt!r} (use one of: {', '.join(FORMATS)})")
+    return _TEXT_RENDERERS[fmt](digest).encode("utf-8")
+
+
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "Digest",
+    "DigestError",
+    "PollSection",
+    "WorkshopNotFound",
+    "compile_digest",
+    "poll_chart_png",
+    "render",
+    "summary_blocks",
+]

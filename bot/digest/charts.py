@@ -1,0 +1,58 @@
+"""PNG bar chart of one poll for Slack, drawn with matplotlib's Agg backend.
+
+Uses `matplotlib.figure.Figure` directly (no pyplot global state, safe in worker threads). Metadata that
+would vary between runs is suppressed, so the same poll gives the same bytes on one matplotlib version.
+"""
+
+import io
+import textwrap
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.digest.glyphs import printable
+from bot.digest.model import PollSection
+
+BAR_COLOUR = "#3a6ea5"
+MAX_LABEL = 60
+
+
+def _label(text: str) -> str:
+    text = " ".join(printable(text).split())
+    text = text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+    # matplotlib treats $…$ as mathtext; escape it so labels print literally.
+    return "\n".join(textwrap.wrap(text, 30)).replace("$", r"\$") or " "
+
+
+def poll_chart_png(poll: PollSection) -> bytes:
+    """Horizontal bars, first option on top, with votes and share printed beside each bar."""
+    count = max(len(poll.options), 1)
+    figure = Figure(figsize=(7, 1.2 + 0.55 * count), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    labels = [_label(option.label) for option in poll.options]
+    shares = [option.percent for option in poll.options]
+    positions = list(range(len(labels)))
+    axes.barh(positions, shares, color=BAR_COLOUR, height=0.6)
+    axes.set_yticks(positions, labels=labels)
+    axes.invert_yaxis()
+    axes.set_xlim(0, 118)
+    axes.set_xticks([0, 25, 50, 75, 100], labels=["0%", "25%", "50%", "75%", "100%"])
+    for position, option in zip(positions, poll.options, strict=True):
+        axes.text(
+            option.percent + 1.5,
+            position,
+            f"{option.votes:,} · {option.percent:.1f}%",
+            va="center",
+            fontsize=9,
+        )
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    title = printable(" ".join(poll.question.split()))
+    title = title if len(title) <= 90 else title[:89] + "…"
+    axes.set_title("\n".join(textwrap.wrap(title.replace("$", r"\$"), 60)), fontsize=11, loc="left")
+    axes.set_xlabel(f"{poll.total_voters:,} voters", fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

@@ -1,0 +1,210 @@
+"""Compile one workshop's stored data into a `Digest`: counts, ordering, pairs and the privacy rules.
+
+This is the only place that sees user ids. Under the Chatham House Rule (the workshop's flag) nothing
+that names or singles out a person leaves this module; anonymous polls never list voters in any mode.
+"""
+
+import gc
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.digest.model import (
+    DayCount,
+    Digest,
+    Participation,
+    PhaseCount,
+    QuestionSection,
+    ResponseItem,
+)
+from bot.digest.pairs import pair_shifts
+from bot.digest.polls import poll_sections
+from bot.digest.slacktext import mention_renderer, render_slack_text
+from storage.db import Database
+from storage.digest import (
+    PHASES,
+    UNPOSTED_QUESTION_STATES,
+    PollRow,
+    QuestionRow,
+    ResponseRow,
+    VoteRow,
+    WorkshopData,
+    load_workshop_data,
+)
+
+
+class DigestError(Exception):
+    """The digest cannot be compiled as asked; the message is one line for the organiser."""
+
+
+class WorkshopNotFound(DigestError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"no workshop with slug {slug!r}")
+        self.slug = slug
+
+
+def compile_digest(
+    db: Database,
+    slug: str,
+    *,
+    phase: str = "all",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    display_names: Mapping[str, str] | None = None,
+) -> Digest:
+    """The digest of workshop `slug`; names come from `display_names` only when the workshop is attributed."""
+    if phase not in PHASES:
+        raise DigestError(f"unknown phase {phase!r} (use one of: {', '.join(PHASES)})")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise DigestError(f"{name} must be timezone-aware")
+    with _collector_paused(), db.reading() as session:
+        data = load_workshop_data(session, slug, phase=phase, since=since, until=until)
+        if data is None:
+            raise WorkshopNotFound(slug)
+        return build_digest(data, phase=phase, since=since, until=until, display_names=display_names or {})
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large digest.
+
+    Compiling allocates several container objects per response and none of them form cycles; with the
+    collector on, its repeated scans of the growing heap made 100,000-response digests ~40% slower.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def build_digest(
+    data: WorkshopData,
+    *,
+    phase: str,
+    since: datetime | None,
+    until: datetime | None,
+    display_names: Mapping[str, str],
+) -> Digest:
+    """Pure part of the compiler, from loaded rows to the digest."""
+    workshop = data.workshop
+    zone = _zone(workshop.timezone)
+    chatham = workshop.chatham_house
+    attributed_voters = _attributed_voters(data.polls, data.votes)
+    participants = {row.user_id for row in data.responses} | attributed_voters
+    invited = set(data.invitee_ids)
+    denominator = len(invited) if invited else len(participants)
+
+    questions = _questions(data.questions, data.responses, zone, chatham, display_names, denominator)
+    polls, poll_ids = poll_sections(data.polls, data.options, data.votes, chatham, display_names)
+    return Digest(
+        slug=workshop.slug,
+        title=workshop.title,
+        description=workshop.description,
+        channel=workshop.channel_ref,
+        timezone=workshop.timezone,
+        starts_at=workshop.starts_at.astimezone(zone),
+        ends_at=workshop.ends_at.astimezone(zone),
+        chatham_house=chatham,
+        phase=phase,
+        since=since.astimezone(zone) if since else None,
+        until=until.astimezone(zone) if until else None,
+        questions=questions,
+        polls=polls,
+        pairs=pair_shifts(polls, poll_ids, data.options, data.votes),
+        participation=Participation(
+            participants=len(participants),
+            invited=len(invited) if invited else None,
+            invited_participants=len(invited & participants) if invited else None,
+            responses=sum(len(q.responses) for q in questions),
+            votes=sum(p.total_votes for p in polls),
+            per_day=_per_day(questions),
+            per_phase=_per_phase(questions, data.questions, data.responses),
+        ),
+    )
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _attributed_voters(polls: Sequence[PollRow], votes: Iterable[VoteRow]) -> set[str]:
+    attributed = {poll.id for poll in polls if not poll.anonymous}
+    return {vote.user_id or vote.voter_key for vote in votes if vote.poll_id in attributed}
+
+
+def _questions(
+    rows: Sequence[QuestionRow],
+    responses: Iterable[ResponseRow],
+    zone: tzinfo,
+    chatham: bool,
+    display_names: Mapping[str, str],
+    denominator: int,
+) -> tuple[QuestionSection, ...]:
+    by_question: dict[int, list[ResponseRow]] = defaultdict(list)
+    for response in responses:
+        by_question[response.question_id].append(response)
+    mention = mention_renderer(chatham, display_names)
+    sections: list[QuestionSection] = []
+    for row in rows:
+        answers = by_question.get(row.id, [])
+        if not answers and row.state in UNPOSTED_QUESTION_STATES:
+            continue  # never reached the channel: nothing to report
+        respondents = len({answer.user_id for answer in answers})
+        items = tuple(
+            ResponseItem(
+                text=render_slack_text(answer.text, mention),
+                created_at=answer.created_at.astimezone(zone),
+                edited=answer.edited_at is not None,
+                author=None if chatham else display_names.get(answer.user_id) or answer.user_id,
+            )
+            for answer in answers
+        )
+        sections.append(
+            QuestionSection(
+                number=len(sections) + 1,
+                text=row.text,  # organiser text from the workshop file, not Slack markup
+                phase=row.phase,
+                posted_at=row.posted_at.astimezone(zone) if row.posted_at else None,
+                conclusion=render_slack_text(row.conclusion, mention) if row.conclusion else None,
+                responses=items,
+                respondents=respondents,
+                response_rate=round(100 * respondents / denominator, 1) if denominator else None,
+            )
+        )
+    return tuple(sections)
+
+
+def _per_day(questions: Iterable[QuestionSection]) -> tuple[DayCount, ...]:
+    days = Counter(item.created_at.date().isoformat() for q in questions for item in q.responses)
+    return tuple(DayCount(date=day, responses=days[day]) for day in sorted(days))
+
+
+def _per_phase(
+    sections: Sequence[QuestionSection], rows: Iterable[QuestionRow], responses: Iterable[ResponseRow]
+) -> tuple[PhaseCount, ...]:
+    phase_of = {row.id: row.phase for row in rows}
+    people: dict[str, set[str]] = defaultdict(set)
+    for response in responses:
+        people[phase_of[response.question_id]].add(response.user_id)
+    counts: list[PhaseCount] = []
+    for phase in ("pre", "live", "post"):
+        matching = [q for q in sections if q.phase == phase]
+        if matching:
+            counts.append(
+                PhaseCount(
+                    phase=phase,
+                    questions=len(matching),
+                    responses=sum(len(q.responses) for q in matching),
+                    respondents=len(people[phase]),
+                )
+            )
+    return tuple(counts)

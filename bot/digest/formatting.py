@@ -1,0 +1,121 @@
+"""Wording and number formats shared by every renderer, so all formats say the same thing."""
+
+from datetime import datetime
+
+from bot.digest.model import Digest, PollSection
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+PHASE_LABELS = {"pre": "Before the event", "live": "During the event", "post": "After the event"}
+KIND_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale"}
+CHATHAM_NOTICE = (
+    "Held under the Chatham House Rule: contributions are reported without attribution, "
+    "and nothing here identifies who said what."
+)
+
+
+def day(moment: datetime) -> str:
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def date_range(start: datetime, end: datetime) -> str:
+    """'4 March 2025', '4–5 March 2025', '30 March – 2 April 2025' or across years."""
+    if start.date() >= end.date():
+        return day(start)
+    if start.year != end.year:
+        return f"{day(start)} – {day(end)}"
+    if start.month != end.month:
+        return f"{start.day} {MONTHS[start.month - 1]} – {day(end)}"
+    return f"{start.day}–{day(end)}"
+
+
+def one_line(text: str) -> str:
+    """Text for a heading or table cell: whitespace runs (newlines included) become one space."""
+    return " ".join(text.split())
+
+
+def percent(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def change(points: float) -> str:
+    return f"{points:+.1f} pts" if points else "0.0 pts"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count:,} {singular if count == 1 else (many or singular + 's')}"
+
+
+def phase_label(phase: str | None) -> str:
+    return PHASE_LABELS.get(phase or "live", phase or "")
+
+
+def poll_caption(poll: PollSection) -> str:
+    parts = [KIND_LABELS.get(poll.kind, poll.kind), "anonymous" if poll.anonymous else "attributed"]
+    if poll.phase:
+        parts.append(phase_label(poll.phase).lower())
+    parts.append(plural(poll.total_voters, "voter"))
+    if poll.mean is not None:
+        parts.append(f"mean {poll.mean:.2f} on 1–{len(poll.options)}")
+    return " · ".join(parts)
+
+
+def summary_sentences(digest: Digest) -> list[str]:
+    """The numbers paragraph, as sentences."""
+    part = digest.participation
+    people = plural(part.participants, "participant")
+    if part.invited is not None:
+        people += f" ({part.invited_participants:,} of {part.invited:,} invited)"
+    sentences = [
+        f"{people} gave {plural(part.responses, 'response')} to {plural(len(digest.questions), 'question')}."
+    ]
+    if digest.polls:
+        sentences.append(f"{plural(len(digest.polls), 'poll')} drew {plural(part.votes, 'vote')}.")
+    for phase in part.per_phase:
+        sentences.append(
+            f"{PHASE_LABELS[phase.phase]}: {plural(phase.responses, 'response')} to "
+            f"{plural(phase.questions, 'question')} from {plural(phase.respondents, 'person', 'people')}."
+        )
+    rates = [
+        f"{q.number}: {percent(q.response_rate)}" for q in digest.questions if q.response_rate is not None
+    ]
+    if rates:
+        sentences.append(f"Response rate by question — {', '.join(rates)}.")
+    if digest.pairs:
+        sentences.append(f"{plural(len(digest.pairs), 'poll was', 'polls were')} asked before and after.")
+    return sentences
+
+
+def window_note(digest: Digest) -> str | None:
+    """What the digest was filtered to, or None for the whole workshop."""
+    parts = []
+    if digest.phase != "all":
+        parts.append(PHASE_LABELS[digest.phase].lower())
+    if digest.since:
+        parts.append(f"from {digest.since:%Y-%m-%d %H:%M}")
+    if digest.until:
+        parts.append(f"until {digest.until:%Y-%m-%d %H:%M}")
+    return f"Covers {', '.join(parts)} only." if parts else None
+
+
+def response_rate(rate: float | None) -> str:
+    return percent(rate) if rate is not None else "–"
+
+
+def bar(share: float, width: int = 20) -> str:
+    """A text bar of `share` percent, in eighths of a block."""
+    eighths = round(share / 100 * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[rest]

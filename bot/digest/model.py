@@ -1,0 +1,125 @@
+"""The compiled digest: frozen, renderer-ready data with no database objects and no user ids.
+
+Every renderer is a pure function of a `Digest`. Under the Chatham House Rule the compiler leaves every
+`author` and `voters` field empty, so no renderer can leak a name even by mistake.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseItem:
+    text: str  # Slack markup already rendered as plain text
+    created_at: datetime  # in the workshop's timezone
+    edited: bool
+    author: str | None = None  # display name; always None under the Chatham House Rule
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSection:
+    number: int  # 1-based, in workshop order
+    text: str
+    phase: str  # pre | live | post
+    posted_at: datetime | None
+    conclusion: str | None
+    responses: tuple[ResponseItem, ...]
+    respondents: int  # distinct people who answered (a count, never who)
+    response_rate: float | None  # percent of invitees (or of participants when nobody was invited)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionResult:
+    position: int
+    label: str
+    votes: int
+    percent: float  # of the poll's voters, one decimal
+    voters: tuple[str, ...] = ()  # display names; only for attributed polls outside Chatham House
+
+
+@dataclass(frozen=True, slots=True)
+class PollSection:
+    number: int  # 1-based, in workshop order
+    question: str
+    kind: str  # single | multiple | scale
+    anonymous: bool
+    phase: str | None
+    pair_key: str | None
+    state: str
+    total_voters: int
+    total_votes: int  # equals total_voters except for multiple-choice polls
+    options: tuple[OptionResult, ...]
+    mean: float | None = None  # scale polls: mean option position (1 = first option), two decimals
+
+
+@dataclass(frozen=True, slots=True)
+class OptionShift:
+    label: str
+    pre_votes: int
+    post_votes: int
+    pre_percent: float
+    post_percent: float
+    change_points: float  # post_percent - pre_percent
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    from_label: str
+    to_label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PairShift:
+    pair_key: str
+    question: str
+    pre_poll: int  # PollSection.number of the "before" poll
+    post_poll: int  # PollSection.number of the "after" poll
+    options: tuple[OptionShift, ...]
+    both: int  # voters who answered both polls (matched by voter key, never named)
+    changed: int  # of those, how many changed their answer
+    transitions: tuple[Transition, ...]  # single-choice and scale pairs only; non-zero cells
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    date: str  # ISO date in the workshop's timezone
+    responses: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseCount:
+    phase: str
+    questions: int
+    responses: int
+    respondents: int
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    participants: int  # distinct respondents plus voters in attributed polls
+    invited: int | None  # None when the workshop has no invitee list
+    invited_participants: int | None  # invitees among the participants
+    responses: int
+    votes: int
+    per_day: tuple[DayCount, ...]
+    per_phase: tuple[PhaseCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    slug: str
+    title: str
+    description: str
+    channel: str
+    timezone: str
+    starts_at: datetime  # in the workshop's timezone
+    ends_at: datetime
+    chatham_house: bool
+    phase: str  # the filter used: all | pre | live | post
+    since: datetime | None
+    until: datetime | None
+    questions: tuple[QuestionSection, ...]
+    polls: tuple[PollSection, ...]
+    pairs: tuple[PairShift, ...]
+    participation: Participation

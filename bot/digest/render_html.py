@@ -1,0 +1,198 @@
+"""HTML digest: one self-contained file (inline CSS and SVG, no scripts), print-ready and phone-readable.
+
+Everything that came from users or organisers goes through `_e` (html.escape with quotes), so a
+response cannot open a tag, close a textarea or inject an attribute.
+"""
+
+from html import escape
+
+from bot.digest import formatting as fmt
+from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
+from bot.digest.svg import bar_chart
+
+CSS = """
+:root{color-scheme:light}
+body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1b1b1b;background:#fff}
+main{max-width:52rem;margin:0 auto;padding:1rem 1.25rem 3rem}
+h1{font-size:1.8rem;line-height:1.2;margin:1rem 0 .25rem}
+h2{font-size:1.35rem;margin:2rem 0 .75rem;padding-bottom:.25rem;border-bottom:2px solid #d8dde3}
+h3{font-size:1.1rem;margin:1.5rem 0 .4rem}
+.meta,.caption{color:#555;font-size:.92rem;margin:.2rem 0}
+.notice{background:#f3f5f8;border-left:4px solid #5a6b7d;padding:.5rem .75rem;font-size:.95rem}
+.text,blockquote{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}
+ol.responses{padding-left:1.6rem}
+ol.responses li{margin:.6rem 0}
+blockquote{margin:0;padding:.35rem .75rem;border-left:3px solid #c5ccd4;background:#fafbfc}
+.by{font-size:.85rem;color:#555;margin:.15rem 0 0}
+.conclusion{border:1px solid #c5ccd4;border-radius:4px;padding:.5rem .75rem;margin:.75rem 0}
+table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.95rem}
+th,td{border-bottom:1px solid #e1e5ea;padding:.3rem .4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td.n,th.n{text-align:right;white-space:nowrap}
+.chart{width:100%;height:auto;max-width:40rem;display:block;margin:.5rem 0}
+.chart .l{font:14px sans-serif;fill:#1b1b1b}.chart .v{font:13px sans-serif;fill:#444}
+.chart .t{fill:#eef1f4}.chart .b{fill:#3a6ea5}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+.pair figure{margin:0}.pair figcaption{font-weight:600}
+@media (max-width:640px){body{font-size:15px}main{padding:.75rem}.pair{grid-template-columns:1fr}}
+@media print{
+body{font-size:10.5pt}main{max-width:none;padding:0}
+h2,h3{break-after:avoid}li,figure,table,.chart,.conclusion{break-inside:avoid}
+blockquote,.notice{background:none}.chart .b{fill:#333}
+}
+"""
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def render_html(digest: Digest) -> str:
+    out: list[str] = [
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{_e(fmt.one_line(digest.title))}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        f'<header>\n<h1 dir="auto">{_e(fmt.one_line(digest.title))}</h1>\n',
+        f'<p class="meta">{_e(fmt.date_range(digest.starts_at, digest.ends_at))} · {_e(digest.channel)}</p>\n',
+    ]
+    if digest.chatham_house:
+        out.append(f'<p class="notice">{_e(fmt.CHATHAM_NOTICE)}</p>\n')
+    if note := fmt.window_note(digest):
+        out.append(f'<p class="meta">{_e(note)}</p>\n')
+    if digest.description:
+        out.append(f'<p class="text" dir="auto">{_e(digest.description)}</p>\n')
+    out.append("</header>\n")
+    out.append(
+        f'<section id="summary">\n<h2>Summary</h2>\n<p>{_e(" ".join(fmt.summary_sentences(digest)))}</p>\n</section>\n'
+    )
+    if digest.questions:
+        out.append('<section id="questions">\n<h2>Questions</h2>\n')
+        for question in digest.questions:
+            _question(out, question)
+        out.append("</section>\n")
+    if digest.polls:
+        out.append('<section id="polls">\n<h2>Polls</h2>\n')
+        for poll in digest.polls:
+            _poll(out, poll)
+        out.append("</section>\n")
+    if digest.pairs:
+        out.append('<section id="pairs">\n<h2>Before and after</h2>\n')
+        polls = {poll.number: poll for poll in digest.polls}
+        for pair in digest.pairs:
+            _pair(out, pair, polls[pair.pre_poll], polls[pair.post_poll])
+        out.append("</section>\n")
+    _participation(out, digest)
+    out.append("</main>\n</body>\n</html>\n")
+    return "".join(out)
+
+
+def _question(out: list[str], question: QuestionSection) -> None:
+    out.append(f'<article class="question" id="q{question.number}">\n')
+    out.append(f"<h3>Question {question.number} · {_e(fmt.phase_label(question.phase))}</h3>\n")
+    out.append(f'<p class="text" dir="auto"><strong>{_e(question.text)}</strong></p>\n')
+    rate = (
+        f" · response rate {fmt.response_rate(question.response_rate)}"
+        if question.response_rate is not None
+        else ""
+    )
+    out.append(f'<p class="meta">{_e(fmt.plural(len(question.responses), "response"))}{rate}</p>\n')
+    if question.responses:
+        out.append('<ol class="responses">\n')
+        out.extend(_response(item) for item in question.responses)
+        out.append("</ol>\n")
+    if question.conclusion:
+        out.append(
+            f'<div class="conclusion"><strong>Conclusion</strong><p class="text" dir="auto">{_e(question.conclusion)}</p></div>\n'
+        )
+    out.append("</article>\n")
+
+
+def _response(item: ResponseItem) -> str:
+    by = []
+    if item.author:
+        by.append(f"<strong>{_e(item.author)}</strong>")
+    if item.edited:
+        by.append("<em>edited</em>")
+    footer = f'<p class="by">{" · ".join(by)}</p>' if by else ""
+    return f'<li><blockquote dir="auto">{_e(item.text)}</blockquote>{footer}</li>\n'
+
+
+def _poll(out: list[str], poll: PollSection) -> None:
+    out.append(f'<article class="poll" id="p{poll.number}">\n<h3>Poll {poll.number}</h3>\n')
+    out.append(f'<p class="text" dir="auto"><strong>{_e(poll.question)}</strong></p>\n')
+    out.append(f'<p class="caption">{_e(fmt.poll_caption(poll))}</p>\n')
+    out.append(bar_chart(poll.question, poll.options) + "\n")
+    out.append(
+        '<table><thead><tr><th>Option</th><th class="n">Votes</th><th class="n">Share</th></tr></thead><tbody>\n'
+    )
+    for option in poll.options:
+        voters = f'<br><span class="by">{_e(", ".join(option.voters))}</span>' if option.voters else ""
+        out.append(
+            f'<tr><td dir="auto">{_e(option.label)}{voters}</td><td class="n">{option.votes:,}</td>'
+            f'<td class="n">{fmt.percent(option.percent)}</td></tr>\n'
+        )
+    out.append(
+        f'</tbody><tfoot><tr><th>Voters</th><th class="n">{poll.total_voters:,}</th><th></th></tr></tfoot></table>\n</article>\n'
+    )
+
+
+def _pair(out: list[str], pair: PairShift, before: PollSection, after: PollSection) -> None:
+    out.append(
+        f'<article class="pair-shift">\n<h3 dir="auto">{_e(fmt.one_line(pair.question))}</h3>\n<div class="pair">\n'
+    )
+    for caption, poll in (("Before", before), ("After", after)):
+        out.append(
+            f"<figure><figcaption>{caption} · {_e(fmt.plural(poll.total_voters, 'voter'))}</figcaption>"
+        )
+        out.append(bar_chart(f"{caption}: {poll.question}", poll.options) + "</figure>\n")
+    out.append('</div>\n<table><thead><tr><th>Option</th><th class="n">Before</th><th class="n">After</th>')
+    out.append('<th class="n">Change</th></tr></thead><tbody>\n')
+    for s in pair.options:
+        out.append(
+            f'<tr><td dir="auto">{_e(s.label)}</td><td class="n">{s.pre_votes:,} ({fmt.percent(s.pre_percent)})</td>'
+            f'<td class="n">{s.post_votes:,} ({fmt.percent(s.post_percent)})</td><td class="n">{fmt.change(s.change_points)}</td></tr>\n'
+        )
+    out.append("</tbody></table>\n")
+    both = fmt.plural(pair.both, "person", "people")
+    out.append(f'<p class="meta">{both} answered both; {pair.changed:,} changed their answer.</p>\n')
+    if pair.transitions:
+        out.append(
+            '<table><thead><tr><th>From</th><th>To</th><th class="n">People</th></tr></thead><tbody>\n'
+        )
+        for t in pair.transitions:
+            out.append(
+                f'<tr><td dir="auto">{_e(t.from_label)}</td><td dir="auto">{_e(t.to_label)}</td><td class="n">{t.count:,}</td></tr>\n'
+            )
+        out.append("</tbody></table>\n")
+    out.append("</article>\n")
+
+
+def _participation(out: list[str], digest: Digest) -> None:
+    part = digest.participation
+    line = fmt.plural(part.participants, "participant")
+    if part.invited is not None:
+        line += f": {part.invited_participants:,} of {part.invited:,} invited took part"
+    out.append(f'<section id="participation">\n<h2>Participation</h2>\n<p>{_e(line)}.</p>\n')
+    if digest.questions:
+        out.append(
+            '<table><thead><tr><th>Question</th><th class="n">Responses</th><th class="n">Respondents</th>'
+        )
+        out.append('<th class="n">Rate</th></tr></thead><tbody>\n')
+        for q in digest.questions:
+            out.append(
+                f'<tr><td dir="auto">{q.number}. {_e(fmt.one_line(q.text))}</td><td class="n">{len(q.responses):,}</td>'
+                f'<td class="n">{q.respondents:,}</td><td class="n">{fmt.response_rate(q.response_rate)}</td></tr>\n'
+            )
+        out.append("</tbody></table>\n")
+    if part.per_day:
+        peak = max(d.responses for d in part.per_day)
+        out.append(
+            f'<table><thead><tr><th>Day ({_e(digest.timezone)})</th><th class="n">Responses</th><th></th></tr></thead><tbody>\n'
+        )
+        for d in part.per_day:
+            width = round(100 * d.responses / peak, 1)
+            out.append(
+                f'<tr><td>{d.date}</td><td class="n">{d.responses:,}</td><td style="width:50%">'
+                f'<span style="display:block;height:.8em;background:#3a6ea5;width:{width}%"></span></td></tr>\n'
+            )
+        out.append("</tbody></table>\n")
+    out.append("</section>\n")

@@ -1,0 +1,125 @@
+"""Markdown digest: clean and pasteable into a document. Responses are quoted verbatim, line by line."""
+
+from bot.digest import formatting as fmt
+from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
+
+
+def render_markdown(digest: Digest) -> str:
+    out: list[str] = [f"# {fmt.one_line(digest.title)}", ""]
+    out.append(f"**Date:** {fmt.date_range(digest.starts_at, digest.ends_at)}  ")
+    out.append(f"**Channel:** {_cell(digest.channel)}")
+    out.append("")
+    if digest.chatham_house:
+        out += [f"_{fmt.CHATHAM_NOTICE}_", ""]
+    if note := fmt.window_note(digest):
+        out += [f"_{note}_", ""]
+    if digest.description:
+        out += [digest.description, ""]
+    out += ["## Summary", "", " ".join(fmt.summary_sentences(digest)), ""]
+    if digest.questions:
+        out += ["## Questions", ""]
+    for question in digest.questions:
+        out += _question(question)
+    if digest.polls:
+        out += ["## Polls", ""]
+    for poll in digest.polls:
+        out += _poll(poll)
+    if digest.pairs:
+        out += ["## Before and after", ""]
+    for pair in digest.pairs:
+        out += _pair(pair)
+    out += _participation(digest)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    return fmt.one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _quote(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.split("\n")]
+
+
+def _question(question: QuestionSection) -> list[str]:
+    out = [f"### Question {question.number} · {fmt.phase_label(question.phase)}", ""]
+    out += [question.text, ""]
+    rate = (
+        f" · response rate {fmt.response_rate(question.response_rate)}"
+        if question.response_rate is not None
+        else ""
+    )
+    out += [f"_{fmt.plural(len(question.responses), 'response')}{rate}_", ""]
+    for item in question.responses:
+        out += _response(item)
+    if question.conclusion:
+        out += ["**Conclusion**", "", *_quote(question.conclusion), ""]
+    return out
+
+
+def _response(item: ResponseItem) -> list[str]:
+    label = [f"**{_cell(item.author)}**"] if item.author else []
+    if item.edited:
+        label.append("_(edited)_")
+    head = [" ".join(label), ""] if label else []
+    return [*head, *_quote(item.text), ""]
+
+
+def _poll(poll: PollSection) -> list[str]:
+    out = [f"### Poll {poll.number}", "", poll.question, "", f"_{fmt.poll_caption(poll)}_", ""]
+    out += ["| Option | Votes | Share | |", "|---|--:|--:|---|"]
+    out += [
+        f"| {_cell(option.label)} | {option.votes:,} | {fmt.percent(option.percent)} | {fmt.bar(option.percent)} |"
+        for option in poll.options
+    ]
+    out.append("")
+    voters = [f"{_cell(o.label)}: {', '.join(_cell(v) for v in o.voters)}" for o in poll.options if o.voters]
+    if voters:
+        out += ["Voters — " + "; ".join(voters), ""]
+    return out
+
+
+def _pair(pair: PairShift) -> list[str]:
+    out = [
+        f"### {_cell(pair.question)}",
+        "",
+        f"_Poll {pair.pre_poll} (before) and poll {pair.post_poll} (after)_",
+        "",
+    ]
+    out += ["| Option | Before | After | Change |", "|---|--:|--:|--:|"]
+    out += [
+        f"| {_cell(s.label)} | {s.pre_votes:,} ({fmt.percent(s.pre_percent)}) | "
+        f"{s.post_votes:,} ({fmt.percent(s.post_percent)}) | {fmt.change(s.change_points)} |"
+        for s in pair.options
+    ]
+    out += [
+        "",
+        f"{fmt.plural(pair.both, 'person', 'people')} answered both; {pair.changed:,} changed their answer.",
+        "",
+    ]
+    if pair.transitions:
+        out += ["| From | To | People |", "|---|---|--:|"]
+        out += [f"| {_cell(t.from_label)} | {_cell(t.to_label)} | {t.count:,} |" for t in pair.transitions]
+        out.append("")
+    return out
+
+
+def _participation(digest: Digest) -> list[str]:
+    part = digest.participation
+    out = ["## Participation", ""]
+    line = f"{fmt.plural(part.participants, 'participant')}"
+    if part.invited is not None:
+        line += f": {part.invited_participants:,} of {part.invited:,} invited took part"
+    out += [line + ".", ""]
+    if digest.questions:
+        out += ["| Question | Responses | Respondents | Response rate |", "|---|--:|--:|--:|"]
+        out += [
+            f"| {q.number}. {_cell(q.text)} | {len(q.responses):,} | {q.respondents:,} | "
+            f"{fmt.response_rate(q.response_rate)} |"
+            for q in digest.questions
+        ]
+        out.append("")
+    if part.per_day:
+        out += [f"| Day ({_cell(digest.timezone)}) | Responses |", "|---|--:|"]
+        out += [f"| {d.date} | {d.responses:,} |" for d in part.per_day]
+        out.append("")
+    return out

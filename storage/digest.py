@@ -1,0 +1,178 @@
+"""Read everything one workshop's digest needs in a fixed number of queries, as plain rows.
+
+Seven queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
+invitees): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
+ORM entities, so 100,000 responses cost tuples rather than identity-mapped objects.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, and_, or_, true
+from sqlmodel import Session, col, select
+
+from storage.models import Invitee, Poll, PollOption, PollState, PostState, Question, Response, Vote, Workshop
+
+PHASES = ("all", "pre", "live", "post")
+
+
+class WorkshopRow(NamedTuple):
+    id: int
+    slug: str
+    title: str
+    description: str
+    channel_ref: str
+    channel_id: str | None
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    chatham_house: bool
+
+
+class QuestionRow(NamedTuple):
+    id: int
+    position: int
+    text: str
+    phase: str
+    state: str
+    posted_at: datetime | None
+    conclusion: str | None
+
+
+class ResponseRow(NamedTuple):
+    question_id: int
+    user_id: str
+    text: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
+class PollRow(NamedTuple):
+    id: int
+    position: int | None
+    question: str
+    kind: str
+    anonymous: bool
+    pair_key: str | None
+    phase: str | None
+    state: str
+
+
+class OptionRow(NamedTuple):
+    id: int
+    poll_id: int
+    position: int
+    label: str
+
+
+class VoteRow(NamedTuple):
+    poll_id: int
+    option_id: int
+    voter_key: str
+    user_id: str | None
+
+
+class WorkshopData(NamedTuple):
+    workshop: WorkshopRow
+    questions: Sequence[QuestionRow]
+    responses: Sequence[ResponseRow]  # oldest first, deleted ones excluded
+    polls: Sequence[PollRow]
+    options: Sequence[OptionRow]  # by poll, then position
+    votes: Sequence[VoteRow]
+    invitee_ids: Sequence[str]
+
+
+def load_workshop_data(
+    session: Session,
+    slug: str,
+    *,
+    phase: str = "all",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> WorkshopData | None:
+    """Everything for the workshop `slug`, or None when there is no such workshop.
+
+    `phase` keeps only questions and polls of that phase (polls without a phase count as live);
+    `since`/`until` keep only responses and votes created in [since, until).
+    """
+    if phase not in PHASES:
+        raise ValueError(f"unknown phase {phase!r}")
+    found = session.execute(select(*_columns(WorkshopRow, Workshop)).where(Workshop.slug == slug)).first()
+    if found is None:
+        return None
+    workshop = WorkshopRow(*found)
+    question_filter = and_(col(Question.workshop_id) == workshop.id, _question_phase(phase))
+    poll_filter = and_(col(Poll.workshop_id) == workshop.id, _poll_phase(phase))
+
+    questions = session.execute(
+        select(*_columns(QuestionRow, Question)).where(question_filter).order_by(col(Question.position))
+    ).all()
+    responses = session.execute(
+        select(*_columns(ResponseRow, Response))
+        .join(Question, col(Question.id) == col(Response.question_id))
+        .where(question_filter, col(Response.deleted_at).is_(None), *_window(Response, since, until))
+        .order_by(col(Response.created_at), col(Response.id))
+    ).all()
+    polls = session.execute(
+        select(*_columns(PollRow, Poll))
+        .where(poll_filter)
+        .order_by(col(Poll.position).is_(None), col(Poll.position), col(Poll.created_at), col(Poll.id))
+    ).all()
+    options = session.execute(
+        select(*_columns(OptionRow, PollOption))
+        .join(Poll, col(Poll.id) == col(PollOption.poll_id))
+        .where(poll_filter)
+        .order_by(col(PollOption.poll_id), col(PollOption.position))
+    ).all()
+    votes = session.execute(
+        select(*_columns(VoteRow, Vote))
+        .join(Poll, col(Poll.id) == col(Vote.poll_id))
+        .where(poll_filter, *_window(Vote, since, until))
+        .order_by(col(Vote.poll_id), col(Vote.id))
+    ).all()
+    invitees = session.execute(
+        select(col(Invitee.user_id)).where(col(Invitee.workshop_id) == workshop.id).order_by(col(Invitee.id))
+    ).scalars()
+    return WorkshopData(
+        workshop=workshop,
+        questions=[QuestionRow(*row) for row in questions],
+        responses=[ResponseRow(*row) for row in responses],
+        polls=[PollRow(*row) for row in polls],
+        options=[OptionRow(*row) for row in options],
+        votes=[VoteRow(*row) for row in votes],
+        invitee_ids=list(invitees),
+    )
+
+
+def _columns(row_type: type[tuple[object, ...]], model: type[object]) -> list[ColumnElement[object]]:
+    """The model's columns named like the row type's fields, in field order."""
+    return [getattr(model, name) for name in row_type._fields]  # type: ignore[attr-defined]
+
+
+def _question_phase(phase: str) -> ColumnElement[bool]:
+    return true() if phase == "all" else col(Question.phase) == phase
+
+
+def _poll_phase(phase: str) -> ColumnElement[bool]:
+    if phase == "all":
+        return true()
+    if phase == "live":  # ad-hoc polls have no phase: they happen during the event
+        return or_(col(Poll.phase) == phase, col(Poll.phase).is_(None))
+    return col(Poll.phase) == phase
+
+
+def _window(
+    model: type[Response] | type[Vote], since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if since is not None:
+        conditions.append(col(model.created_at) >= since)
+    if until is not None:
+        conditions.append(col(model.created_at) < until)
+    return conditions
+
+
+# States in which an item never reached the channel; such items are left out unless they have answers.
+UNPOSTED_QUESTION_STATES = frozenset({PostState.SCHEDULED, PostState.MISSED, PostState.FAILED})
+UNPOSTED_POLL_STATES = frozenset({PollState.SCHEDULED, PollState.MISSED, PollState.FAILED})

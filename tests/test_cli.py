@@ -1,0 +1,77 @@
+"""The `roundtable` command line, run as a user runs it: a real process, exit codes and output lines."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "industrial-strategy.toml"
+
+
+def roundtable(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def test_run_refuses_an_out_of_date_schema_and_says_which_command_to_run(workdir: Path) -> None:
+    result = roundtable("run", cwd=workdir, SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s" * 20)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "roundtable: the database schema is out of date; run `roundtable db upgrade` first"
+    )
+
+
+def test_http_mode_refuses_to_start_without_a_signing_secret(workdir: Path) -> None:
+    assert roundtable("db", "upgrade", cwd=workdir).returncode == 0
+    result = roundtable("run", cwd=workdir, SLACK_BOT_TOKEN="xoxb-x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("roundtable: missing setting SLACK_SIGNING_SECRET: ")
+
+
+def test_db_upgrade_current_and_downgrade(workdir: Path) -> None:
+    assert roundtable("db", "upgrade", cwd=workdir).stdout.strip() == "database at revision 0001 (head)"
+    assert "up to date" in roundtable("db", "current", cwd=workdir).stdout
+    assert roundtable("db", "downgrade", "base", cwd=workdir).stdout.strip() == "database at revision base"
+    assert "run `roundtable db upgrade`" in roundtable("db", "current", cwd=workdir).stdout
+
+
+def test_example_loads_and_show_prints_the_schedule_in_london_time(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    loaded = roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.startswith("Created workshop industrial-strategy: 3 questions, 2 polls.")
+    again = roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir)
+    assert "unchanged" in again.stdout.splitlines()[0].lower()
+    shown = roundtable("workshop", "show", "industrial-strategy", cwd=workdir)
+    assert shown.returncode == 0
+    assert "Schedule (times in Europe/London):" in shown.stdout
+    assert "Fri 12 May 2017 09:00 BST  question 1" in shown.stdout
+    assert "industrial-strategy" in roundtable("workshop", "list", cwd=workdir).stdout
+
+
+def test_malformed_workshop_file_gets_one_precise_line_per_problem_and_stores_nothing(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    bad = workdir / "bad.toml"
+    bad.write_text(EXAMPLE.read_text().replace('timezone = "Europe/London"', 'timezone = "Europe/Londn"'))
+    result = roundtable("workshop", "load", str(bad), cwd=workdir)
+    assert result.returncode == 2
+    assert f"{bad}: workshop.timezone: " in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "no workshops stored" in roundtable("workshop", "list", cwd=workdir).stdout
+
+
+def test_unknown_slug_is_one_clear_line(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    result = roundtable("workshop", "show", "nope", cwd=workdir)
+    assert result.returncode == 2
+    assert result.stderr.startswith('roundtable: no workshop with slug "nope"')

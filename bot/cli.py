@@ -3,6 +3,7 @@
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -60,7 +61,29 @@ def build_parser() -> argparse.ArgumentParser:
     show = workshop.add_parser("show", help="print a workshop and its schedule in its timezone")
     show.add_argument("slug")
     show.set_defaults(handler=cmd_workshop_show)
+
+    digest = commands.add_parser("digest", help="compile a workshop's digest")
+    digest.add_argument("slug")
+    digest.add_argument(
+        "--format", "-f", dest="fmt", default="md", choices=("md", "html", "pdf", "json", "csv")
+    )
+    digest.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
+    digest.add_argument("--phase", default="all", choices=("pre", "live", "post", "all"))
+    digest.add_argument(
+        "--since", type=_timestamp, help="only answers and votes from this time (ISO 8601; UTC if no offset)"
+    )
+    digest.add_argument("--until", type=_timestamp, help="only answers and votes before this time")
+    digest.add_argument("--table", default="responses", choices=("responses", "polls"), help="CSV table")
+    digest.set_defaults(handler=cmd_digest)
     return parser
+
+
+def _timestamp(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def open_database(settings: Settings) -> Database:
@@ -180,6 +203,34 @@ def cmd_workshop_show(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(error)) from None
     finally:
         db.dispose()
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import digest, people
+    from bot.slack_client import build_web_client
+
+    if args.fmt == "pdf" and args.output is None:
+        raise CliError("PDF is binary: give an output file with -o FILE")
+    db = open_database(settings)
+    try:
+        # Names are looked up only for attributed workshops, and only when a bot token is configured.
+        directory = people.Directory(build_web_client(settings)) if settings.slack_bot_token else None
+        names = people.display_names(db, args.slug, directory)
+        compiled = digest.compile_digest(
+            db, args.slug, phase=args.phase, since=args.since, until=args.until, display_names=names
+        )
+        output = digest.render(compiled, args.fmt, table=args.table)
+    except digest.DigestError as error:
+        raise CliError(str(error)) from None
+    finally:
+        db.dispose()
+    if args.output is None:
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+    else:
+        args.output.write_bytes(output)
+        print(f"wrote {args.output} ({len(output):,} bytes)", file=sys.stderr)
     return 0
 
 

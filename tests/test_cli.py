@@ -11,7 +11,9 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "industrial-strategy.toml"
 
 
 def roundtable(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=60
@@ -75,3 +77,28 @@ def test_unknown_slug_is_one_clear_line(workdir: Path) -> None:
     result = roundtable("workshop", "show", "nope", cwd=workdir)
     assert result.returncode == 2
     assert result.stderr.startswith('roundtable: no workshop with slug "nope"')
+
+
+def test_digest_goes_to_stdout_or_a_file_and_pdf_needs_a_file(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir)
+    markdown = roundtable("digest", "industrial-strategy", cwd=workdir)
+    assert markdown.returncode == 0
+    assert markdown.stdout.startswith("# Industrial strategy and the role of place")
+    written = roundtable(
+        "digest", "industrial-strategy", "--format", "html", "-o", "digest.html", cwd=workdir
+    )
+    assert written.returncode == 0
+    assert (workdir / "digest.html").read_text().startswith("<!DOCTYPE html>")
+    pdf = roundtable("digest", "industrial-strategy", "--format", "pdf", cwd=workdir)
+    assert (pdf.returncode, pdf.stderr.strip()) == (
+        2,
+        "roundtable: PDF is binary: give an output file with -o FILE",
+    )
+    assert (
+        roundtable("digest", "industrial-strategy", "-f", "pdf", "-o", "d.pdf", cwd=workdir).returncode == 0
+    )
+    assert (workdir / "d.pdf").read_bytes().startswith(b"%PDF")
+    bad_time = roundtable("digest", "industrial-strategy", "--since", "yesterday", cwd=workdir)
+    assert bad_time.returncode == 2
+    assert "not an ISO 8601 date or time: 'yesterday'" in bad_time.stderr

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     down = db.add_parser("downgrade", help="revert to a revision (e.g. base)")
     down.add_argument("revision")
     down.set_defaults(handler=cmd_db_downgrade)
+    backup = db.add_parser("backup", help="consistent online copy of the SQLite database")
+    backup.add_argument("file", type=Path)
+    backup.set_defaults(handler=cmd_db_backup)
 
     workshop = commands.add_parser("workshop", help="workshop definitions").add_subparsers(
         dest="workshop_command", required=True
@@ -61,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = workshop.add_parser("show", help="print a workshop and its schedule in its timezone")
     show.add_argument("slug")
     show.set_defaults(handler=cmd_workshop_show)
+    purge = workshop.add_parser("purge", help="delete a workshop and all its answers and votes")
+    purge.add_argument("slug")
+    purge.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    purge.set_defaults(handler=cmd_workshop_purge)
 
     digest = commands.add_parser("digest", help="compile a workshop's digest")
     digest.add_argument("slug")
@@ -203,6 +210,35 @@ def cmd_workshop_show(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(str(error)) from None
     finally:
         db.dispose()
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import data_rights
+
+    try:
+        size = data_rights.backup_sqlite(settings, args.file)
+    except data_rights.DataRightsError as error:
+        raise CliError(str(error)) from None
+    print(f"backed up to {args.file} ({size:,} bytes)")
+    return 0
+
+
+def cmd_workshop_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import data_rights
+
+    if not args.yes:
+        raise CliError(
+            f"purging deletes {args.slug} and all its answers and votes for good; add --yes to confirm"
+        )
+    db = open_database(settings)
+    try:
+        data_rights.purge_workshop(db, args.slug)
+    except data_rights.DataRightsError as error:
+        raise CliError(str(error)) from None
+    finally:
+        db.dispose()
+    print(f"purged workshop {args.slug}")
     return 0
 
 

@@ -102,3 +102,21 @@ def test_digest_goes_to_stdout_or_a_file_and_pdf_needs_a_file(workdir: Path) -> 
     bad_time = roundtable("digest", "industrial-strategy", "--since", "yesterday", cwd=workdir)
     assert bad_time.returncode == 2
     assert "not an ISO 8601 date or time: 'yesterday'" in bad_time.stderr
+
+
+def test_purge_needs_confirmation_then_deletes(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir)
+    refused = roundtable("workshop", "purge", "industrial-strategy", cwd=workdir)
+    assert refused.returncode == 2
+    assert "add --yes to confirm" in refused.stderr
+    assert roundtable("workshop", "purge", "industrial-strategy", "--yes", cwd=workdir).returncode == 0
+    assert "no workshops stored" in roundtable("workshop", "list", cwd=workdir).stdout
+
+
+def test_db_backup_writes_a_copy(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    result = roundtable("db", "backup", "backup.db", cwd=workdir)
+    assert result.returncode == 0
+    assert result.stdout.startswith("backed up to backup.db (")
+    assert (workdir / "backup.db").stat().st_size > 0

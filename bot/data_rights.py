@@ -1,0 +1,62 @@
+"""People's rights over their data: export it, delete it; organisers purge workshops; backups; retention."""
+
+import json
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.settings import Settings, sqlite_path
+from storage import data_rights
+from storage.db import Database
+
+
+class DataRightsError(Exception):
+    """A request that cannot be carried out; the message says why in one line."""
+
+
+def export_person(db: Database, user_id: str) -> bytes:
+    """Everything stored about `user_id`, as JSON. Anonymous votes are not linked to anyone, so not here."""
+    with db.reading() as session:
+        document = {
+            "user_id": user_id,
+            "responses": data_rights.responses_of(session, user_id),
+            "attributed_votes": data_rights.attributed_votes_of(session, user_id),
+            "roles": data_rights.roles_of(session, user_id),
+            "note": "Votes in anonymous polls are stored under a keyed hash that cannot be traced to you "
+            "from the database, so they are not listed.",
+        }
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode()
+
+
+def forget_person(db: Database, user_id: str) -> tuple[int, int]:
+    """Delete a person's responses and attributed votes; returns how many of each."""
+    with db.transaction() as session:
+        return data_rights.delete_person(session, user_id)
+
+
+def purge_workshop(db: Database, slug: str) -> None:
+    with db.transaction() as session:
+        if not data_rights.purge_workshop(session, slug):
+            raise DataRightsError(f'no workshop with slug "{slug}"')
+
+
+def apply_retention(db: Database, days: int, now: datetime) -> int:
+    """Delete raw responses of workshops that ended more than `days` days ago."""
+    with db.transaction() as session:
+        return data_rights.delete_responses_of_workshops_ended_before(session, now - timedelta(days=days))
+
+
+def backup_sqlite(settings: Settings, target: Path) -> int:
+    """A consistent online copy of the SQLite store (SQLite's backup API); returns its size in bytes."""
+    source = sqlite_path(settings.database_url)
+    if source is None:
+        raise DataRightsError(
+            "db backup copies the embedded SQLite store; for PostgreSQL use pg_dump (see the README)"
+        )
+    if not source.exists():
+        raise DataRightsError(f"no database at {source}")
+    if target.exists():
+        raise DataRightsError(f"{target} already exists; choose a new file")
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    return target.stat().st_size

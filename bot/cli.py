@@ -106,7 +106,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_level, secrets=_secrets(settings))
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     if args.migrate or settings.auto_migrate:
         _upgrade(settings)
     open_database(settings).dispose()

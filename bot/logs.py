@@ -25,7 +25,7 @@ def register_secret(value: str | None) -> None:
         _SECRETS.append(value)
 
 
-def configure_logging(level: str, secrets: list[str | None] | None = None) -> None:
+def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     for secret in secrets or []:
         register_secret(secret)
     handler = logging.StreamHandler()

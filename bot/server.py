@@ -62,7 +62,7 @@ def asgi_from_environment() -> Starlette:
     from bot.logs import configure_logging
 
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     return create_asgi(build_deps(settings))
 
 

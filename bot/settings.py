@@ -84,6 +84,11 @@ class Settings(BaseSettings):
             if value is None or (isinstance(value, SecretStr) and not value.get_secret_value()):
                 raise SettingsError(f"missing setting {name}: {_HINTS.get(name, 'see the README')}")
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so logging can scrub them."""
+        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.secret]
+        return [value.get_secret_value() for value in values if value is not None]
+
     def voter_secret(self) -> bytes:
         """The server secret that keys anonymous voter ids.
 

@@ -7,6 +7,15 @@ import pytest
 from bot.logs import configure_logging
 
 
+@pytest.fixture(autouse=True)
+def restore_root_logger() -> object:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def test_tokens_and_registered_secrets_are_redacted(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("DEBUG", secrets=["my-signing-secret-value"])
     logging.getLogger("slack_sdk.web").debug(

@@ -1,0 +1,155 @@
+"""Every delivery acked, every event safe to repeat, whatever the order or concurrency of deliveries."""
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fakeslack import FakeSlack
+from slack_requests import (
+    SlackSender,
+    event_callback,
+    file_share_event,
+    message_changed_event,
+    message_deleted_event,
+    message_event,
+    thread_reply_event,
+)
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import Response, Workshop
+from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
+from tests.factories import CHANNEL, add_question, add_workshop
+
+QUESTION_TS = "1900000000.000100"
+
+
+@pytest.fixture
+def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    workshop = add_workshop(database)
+    add_question(database, workshop, post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
+    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
+        yield running
+
+
+@pytest.fixture
+def sender(bot: RunningBot) -> Iterator[SlackSender]:
+    with SlackSender(bot.url, SIGNING_SECRET) as client:
+        yield client
+
+
+def texts(database: Database) -> list[str]:
+    with database.reading() as session:
+        return [
+            r.text for r in session.exec(select(Response).order_by(Response.id)).all() if r.deleted_at is None
+        ]
+
+
+SUBTYPES = [
+    "channel_join",
+    "channel_leave",
+    "channel_topic",
+    "channel_purpose",
+    "channel_name",
+    "pinned_item",
+    "bot_message",
+    "me_message",
+    "ekm_access_denied",
+    "reminder_add",
+    "huddle_thread",
+    "some_future_subtype",
+]
+
+
+@pytest.mark.parametrize("subtype", SUBTYPES)
+def test_every_message_subtype_is_acked_with_2xx(sender: SlackSender, subtype: str) -> None:
+    assert sender.send_event(message_event("x", channel=CHANNEL, subtype=subtype)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "member_joined_channel", "user": "U0NEW000001", "channel": CHANNEL, "channel_type": "C"},
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+        {"type": "app_uninstalled"},
+    ],
+    ids=lambda e: e["type"],
+)
+def test_every_other_subscribed_event_is_acked_with_2xx(
+    sender: SlackSender, event: dict[str, object]
+) -> None:
+    assert sender.send_event(event).status_code == 200
+
+
+def test_file_share_reply_counts_as_an_answer(sender: SlackSender, database: Database) -> None:
+    sender.send_event(file_share_event("see attached", thread_ts=QUESTION_TS, channel=CHANNEL))
+    assert texts(database) == ["see attached"]
+
+
+def test_concurrent_duplicate_deliveries_of_one_event_have_exactly_one_effect(
+    sender: SlackSender, database: Database
+) -> None:
+    envelope = event_callback(thread_reply_event("only once", thread_ts=QUESTION_TS, channel=CHANNEL))
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def deliver(attempt: int) -> None:
+        start.wait()
+        statuses.append(sender.send_event(envelope, retry_num=attempt or None).status_code)
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 8
+    assert texts(database) == ["only once"]
+
+
+def test_out_of_order_edit_delete_and_original_end_deleted(sender: SlackSender, database: Database) -> None:
+    original = thread_reply_event("original", thread_ts=QUESTION_TS, channel=CHANNEL)
+    ts = original["ts"]
+    delete = message_deleted_event(
+        deleted_ts=ts, previous_text="edited", channel=CHANNEL, thread_ts=QUESTION_TS
+    )
+    edit = message_changed_event(
+        ts=ts, text="edited", previous_text="original", channel=CHANNEL, thread_ts=QUESTION_TS
+    )
+    for event in (delete, edit, original):  # the reverse of the order they happened in
+        assert sender.send_event(event).status_code == 200
+    assert texts(database) == []
+
+
+def test_older_edit_delivered_last_does_not_overwrite_the_newer(
+    sender: SlackSender, database: Database
+) -> None:
+    original = thread_reply_event("v1", thread_ts=QUESTION_TS, channel=CHANNEL)
+    ts = original["ts"]
+    newer = message_changed_event(
+        ts=ts,
+        text="v3",
+        previous_text="v2",
+        channel=CHANNEL,
+        thread_ts=QUESTION_TS,
+        edited_ts="1900000300.000000",
+    )
+    older = message_changed_event(
+        ts=ts,
+        text="v2",
+        previous_text="v1",
+        channel=CHANNEL,
+        thread_ts=QUESTION_TS,
+        edited_ts="1900000200.000000",
+    )
+    for event in (original, newer, older):
+        sender.send_event(event)
+    assert texts(database) == ["v3"]
+
+
+def test_app_uninstalled_stops_schedules_and_keeps_data(sender: SlackSender, database: Database) -> None:
+    sender.send_event(thread_reply_event("kept", thread_ts=QUESTION_TS, channel=CHANNEL))
+    assert sender.send_event({"type": "app_uninstalled"}).status_code == 200
+    with database.reading() as session:
+        assert [w.active for w in session.exec(select(Workshop)).all()] == [False]
+    assert texts(database) == ["kept"]

@@ -305,7 +305,7 @@ def _parse_workshop_table(table: _Table, present: object) -> tuple[dict[str, Any
     fields = {
         "slug": slug,
         "title": table.text("title", limit=MAX_TITLE),
-        "description": table.text("description", required=False),
+        "description": _reflow(table.text("description", required=False)),
         "channel": channel,
         "timezone": str(clock.tz) if clock else "",
         "starts_at": clock.starts if clock else _UNRESOLVED,
@@ -755,6 +755,12 @@ class _Polls(_Reconciler[Poll, PollSpec]):
 
     def delete(self, row: Poll) -> None:
         store.delete_poll(self.session, row)
+
+
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of a TOML multi-line string into paragraphs (blank lines separate them)."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in paragraphs if paragraph.strip())
 
 
 def _workshop_values(spec: WorkshopSpec) -> dict[str, Any]:

@@ -103,6 +103,10 @@ class Workshop(SQLModel, table=True):
     ends_at: datetime = _time()
     chatham_house: bool = True
     nudges_enabled: bool = True
+    nudge_hours_before: int = 24  # nudge non-responders this long before a question closes
+    invite_channel: bool = False  # invitees are all members of the channel (conversations.members)
+    sector_tagging: bool = False  # label contributions by sector in the digest
+    sector_min_group: int = 3  # smaller sectors are folded into "other" so no one is identifiable
     source_digest: str = Field(default="", max_length=64)  # hash of the loaded definition
     revision: int = 1  # bumped on every change; running schedulers watch it
     active: bool = True  # False after app_uninstalled / tokens_revoked
@@ -247,3 +251,33 @@ class Heartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     beat_at: datetime = _time(default_factory=utc_now)
     pid: int = 0
+
+
+class Nudge(SQLModel, table=True):
+    """A private reminder sent to one invitee about one question; at most one each, by construction."""
+
+    __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_nudge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
+    user_id: str = Field(sa_type=String(32))
+    sent_at: datetime | None = _time(default=None)  # None while claimed but not yet delivered
+
+
+class UserPreference(SQLModel, table=True):
+    user_id: str = Field(primary_key=True, max_length=32)
+    nudges_enabled: bool = True
+    updated_at: datetime = _time(default_factory=utc_now)
+
+
+class PollReason(SQLModel, table=True):
+    """A voter's one-line "why", keyed like their vote (a keyed hash for anonymous polls)."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "voter_key", name="uq_poll_reason"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE", index=True)
+    voter_key: str = Field(sa_type=String(64))
+    user_id: str | None = Field(default=None, max_length=32)  # attributed polls only
+    text: str = Field(sa_type=Text)
+    created_at: datetime = _time(default_factory=utc_now)

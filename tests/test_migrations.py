@@ -44,3 +44,28 @@ def test_migrations_at_head_match_the_models(database_url: str) -> None:
         assert differences == []
     finally:
         engine.dispose()
+
+
+def test_upgrade_keeps_existing_workshops_and_gives_them_the_new_defaults(database_url: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workshop (slug, title, description, channel_ref, timezone, starts_at, ends_at,"
+                    " chatham_house, nudges_enabled, source_digest, revision, active, created_at, updated_at)"
+                    " VALUES ('old', 'Old', '', 'C1', 'UTC', '2030-01-01', '2030-01-02', true, true, '', 1, true,"
+                    " '2029-01-01', '2029-01-01')"
+                )
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT nudge_hours_before, invite_channel, sector_tagging, sector_min_group FROM workshop")
+            ).one()
+        assert tuple(row) == (24, False, False, 3)
+    finally:
+        engine.dispose()

@@ -39,6 +39,15 @@ class Deps:
         future.add_done_callback(_log_failure)
         return future
 
+    def bot_user_id(self) -> str | None:
+        """The bot's own user id (auth.test, once), so it never counts itself as a participant."""
+        if self._bot_user_id is None:
+            try:
+                self._bot_user_id = str(self.slack.auth_test()["user_id"])
+            except Exception:
+                logger.warning("auth.test failed; the bot's own id is unknown for now", exc_info=True)
+        return self._bot_user_id
+
     @cached_property
     def organisers(self) -> frozenset[str]:
         return frozenset(self.settings.organisers)

@@ -37,3 +37,15 @@ def workshops_for_channel(
 
 def has_any_role(session: Session, workshop_id: int, user_id: str, roles: Iterable[RoleName]) -> bool:
     return bool(roles_of(session, workshop_id, user_id) & set(roles))
+
+
+def workshops_with_role(
+    session: Session, user_id: str, role: RoleName, *, everywhere: bool = False
+) -> Sequence[Workshop]:
+    """Workshops where `user_id` has `role`; every workshop when `everywhere` (global organisers)."""
+    statement = select(Workshop).order_by(col(Workshop.starts_at), col(Workshop.slug))
+    if not everywhere:
+        statement = statement.join(Role, col(Role.workshop_id) == col(Workshop.id)).where(
+            Role.user_id == user_id, Role.role == role
+        )
+    return session.exec(statement).all()

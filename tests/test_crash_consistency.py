@@ -88,6 +88,9 @@ def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_sent(
     with db.reading() as session:
         stored = session.exec(select(Response.text)).all()
     db.dispose()
+    print(  # noqa: T201  (figures quoted in docs/reliability.md; see them with pytest -s)
+        f"crash figures: sent={BURST} acked_before_kill={killed_at} retries={sender.retries} stored={len(stored)}"
+    )
     assert KILL_AFTER <= killed_at < BURST
     assert sender.retries > 0
     assert sorted(stored) == sorted(texts)

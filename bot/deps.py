@@ -31,7 +31,7 @@ class Deps:
     http: httpx.Client  # response_url follow-ups
     background: ThreadPoolExecutor
     clock: Callable[[], datetime] = utc_now
-    _bot_user_id: str | None = field(default=None, repr=False)
+    _identity: dict[str, str] | None = field(default=None, repr=False)
 
     def later(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
         """Run slow work (Slack calls) after the ack, logging instead of losing its failure."""
@@ -39,14 +39,23 @@ class Deps:
         future.add_done_callback(_log_failure)
         return future
 
-    def bot_user_id(self) -> str | None:
-        """The bot's own user id (auth.test, once), so it never counts itself as a participant."""
-        if self._bot_user_id is None:
+    def identity(self) -> dict[str, str]:
+        """auth.test, once per process: the bot's user id and the workspace URL (empty until it succeeds)."""
+        if self._identity is None:
             try:
-                self._bot_user_id = str(self.slack.auth_test()["user_id"])
+                answer = self.slack.auth_test()
+                self._identity = {"user_id": str(answer["user_id"]), "url": str(answer.get("url") or "")}
             except Exception:
-                logger.warning("auth.test failed; the bot's own id is unknown for now", exc_info=True)
-        return self._bot_user_id
+                logger.warning("auth.test failed; the bot's identity is unknown for now", exc_info=True)
+                return {}
+        return self._identity
+
+    def bot_user_id(self) -> str | None:
+        """The bot's own user id, so it never counts itself as a participant."""
+        return self.identity().get("user_id")
+
+    def team_url(self) -> str | None:
+        return self.identity().get("url") or None
 
     @cached_property
     def organisers(self) -> frozenset[str]:

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     backfill_calls_per_minute: float = Field(default=1.0, alias="ROUNDTABLE_BACKFILL_CALLS_PER_MINUTE", gt=0)
     backfill_page_size: int = Field(default=15, alias="ROUNDTABLE_BACKFILL_PAGE_SIZE", ge=1, le=1000)
     backfill_days: int = Field(default=14, alias="ROUNDTABLE_BACKFILL_DAYS", ge=0)
+    retention_days: int | None = Field(default=None, alias="ROUNDTABLE_RETENTION_DAYS", ge=1)
 
     @field_validator("organisers", mode="before")
     @classmethod

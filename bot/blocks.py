@@ -7,6 +7,11 @@ from bot.mrkdwn import escape, truncate
 Block = dict[str, Any]
 
 QUESTION_EVENT_TYPE = "roundtable_question"
+ANSWER_PRIVATELY_ACTION = "question.answer_privately"
+QUESTION_MENU_ACTION = "question.menu"
+CONCLUDE_OPTION = "conclude"
+PRIVATE_ANSWER_CALLBACK = "question.private_answer"
+CONCLUSION_CALLBACK = "question.conclusion"
 
 
 def question_message(*, question_id: int, workshop_title: str, text: str) -> dict[str, Any]:
@@ -26,6 +31,28 @@ def question_message(*, question_id: int, workshop_title: str, text: str) -> dic
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": ":speech_balloon: Reply in this thread."}],
         },
+        {
+            "type": "actions",
+            "block_id": f"question.{question_id}",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Answer privately"},
+                    "action_id": ANSWER_PRIVATELY_ACTION,
+                    "value": str(question_id),
+                },
+                {
+                    "type": "overflow",
+                    "action_id": QUESTION_MENU_ACTION,
+                    "options": [
+                        {
+                            "text": {"type": "plain_text", "text": "Close with a conclusion (chairs)"},
+                            "value": f"{CONCLUDE_OPTION}:{question_id}",
+                        }
+                    ],
+                },
+            ],
+        },
     ]
     return {
         "text": truncate(f"{escape(workshop_title)}: {question}", 3000),
@@ -42,3 +69,52 @@ def organiser_notice(text: str) -> dict[str, Any]:
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}],
     }
+
+
+def _text_modal(
+    callback_id: str, title: str, question_id: int, question: str, label: str, limit: int
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": str(question_id),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(escape(question), 3000)}},
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": {"type": "plain_text", "text": label},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": limit,
+                },
+            },
+        ],
+    }
+
+
+def private_answer_modal(question_id: int, question: str) -> dict[str, Any]:
+    """Only the organisers' digest will show this answer; it is never posted in the channel."""
+    modal = _text_modal(
+        PRIVATE_ANSWER_CALLBACK, "Answer privately", question_id, question, "Your answer", 3000
+    )
+    modal["blocks"].append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "Goes into the workshop's digest, never into the channel."}
+            ],
+        }
+    )
+    return modal
+
+
+def conclusion_modal(question_id: int, question: str) -> dict[str, Any]:
+    return _text_modal(
+        CONCLUSION_CALLBACK, "Close with conclusion", question_id, question, "Conclusion", 2000
+    )

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.settings import Settings
 from bot.slack_client import build_web_client
+from storage.batch import WriteBatcher
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Deps:
     posting: WebClient  # no blind retry after a dropped connection; for chat.postMessage
     http: httpx.Client  # response_url follow-ups
     background: ThreadPoolExecutor
+    writes: WriteBatcher  # group commit for the deliveries acked on the request path
     clock: Callable[[], datetime] = utc_now
     _identity: dict[str, str] | None = field(default=None, repr=False)
 
@@ -67,6 +69,7 @@ class Deps:
 
     def close(self) -> None:
         self.background.shutdown(wait=True, cancel_futures=False)
+        self.writes.close()
         self.http.close()
         self.db.dispose()
 
@@ -78,9 +81,11 @@ def _log_failure(future: Future[Any]) -> None:
 
 
 def build_deps(settings: Settings, *, db: Database | None = None, workers: int = 8) -> Deps:
+    database = db or Database.from_url(settings.database_url)
     return Deps(
         settings=settings,
-        db=db or Database.from_url(settings.database_url),
+        db=database,
+        writes=WriteBatcher(database),
         slack=build_web_client(settings),
         posting=build_web_client(settings, retry_connection_errors=False),
         http=httpx.Client(timeout=10),

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from sqlmodel import Session
+
 from storage import events, questions, responses
 from storage.db import Database
 from storage.models import ResponseSource
@@ -53,74 +55,85 @@ def slack_ts_to_datetime(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), UTC)
 
 
-def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Outcome:
+def is_candidate(message: ThreadMessage) -> bool:
+    """Cheap checks before touching the database: a human's message inside some thread."""
     if message.from_bot or not message.thread_ts or message.thread_ts == message.ts:
-        return Outcome.IGNORED
-    if message.kind is not MessageKind.DELETED and not message.user_id:
+        return False
+    return message.kind is MessageKind.DELETED or bool(message.user_id)
+
+
+def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Outcome:
+    """Apply one message event in its own transaction."""
+    if not is_candidate(message):
         return Outcome.IGNORED
     with db.transaction() as session:
-        question = questions.by_message(session, message.channel_id, message.thread_ts)
-        if question is None or question.id is None:
-            return Outcome.IGNORED
-        if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
-            return Outcome.DUPLICATE
-        existing = responses.by_message(session, message.channel_id, message.ts)
-        if message.kind is MessageKind.POSTED:
-            if existing is not None:
-                return Outcome.DUPLICATE  # a retry, or an edit/delete that arrived first and already won
-            source = _source(message)
-            stored = responses.add(
+        return apply_message(session, message, now=now)
+
+
+def apply_message(session: Session, message: ThreadMessage, *, now: datetime) -> Outcome:
+    """Apply one message event inside the caller's transaction (which may carry other deliveries too)."""
+    if not is_candidate(message):
+        return Outcome.IGNORED
+    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+    if question_id is None:
+        return Outcome.IGNORED
+    if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
+        return Outcome.DUPLICATE
+    if message.kind is MessageKind.POSTED:
+        # A row already there is a retry, or an edit/delete that arrived first and already won.
+        stored = responses.add_reply_if_new(
+            session,
+            question_id=question_id,
+            user_id=message.user_id or "",
+            text=message.text,
+            channel_id=message.channel_id,
+            message_ts=message.ts,
+            source=_source(message),
+            created_at=slack_ts_to_datetime(message.ts),
+        )
+        return Outcome.STORED if stored else Outcome.DUPLICATE
+    existing = responses.by_message(session, message.channel_id, message.ts)
+    if message.kind is MessageKind.CHANGED:
+        if existing is None:
+            responses.add(
                 session,
-                question_id=question.id,
+                question_id=question_id,
                 user_id=message.user_id or "",
                 text=message.text,
                 channel_id=message.channel_id,
                 message_ts=message.ts,
-                source=source,
+                source=_source(message),
                 created_at=slack_ts_to_datetime(message.ts),
+                edit_ts=message.edit_ts,
+                edited_at=_edit_time(message, now),
             )
-            return Outcome.STORED if stored is not None else Outcome.DUPLICATE
-        if message.kind is MessageKind.CHANGED:
-            if existing is None:
-                responses.add(
-                    session,
-                    question_id=question.id,
-                    user_id=message.user_id or "",
-                    text=message.text,
-                    channel_id=message.channel_id,
-                    message_ts=message.ts,
-                    source=_source(message),
-                    created_at=slack_ts_to_datetime(message.ts),
-                    edit_ts=message.edit_ts,
-                    edited_at=_edit_time(message, now),
-                )
-                return Outcome.STORED
-            if existing.deleted_at is not None or not _is_newer(message.edit_ts, existing.edit_ts):
-                return Outcome.STALE
-            existing.text = message.text
-            existing.edit_ts = message.edit_ts
-            existing.edited_at = _edit_time(message, now)
-            session.add(existing)
-            return Outcome.UPDATED
-        # Deleted.
-        if existing is None:
-            responses.add(
-                session,
-                question_id=question.id,
-                user_id=message.user_id or "",
-                text="",
-                channel_id=message.channel_id,
-                message_ts=message.ts,
-                source=ResponseSource.THREAD,
-                created_at=slack_ts_to_datetime(message.ts),
-                deleted_at=now,
-            )
-            return Outcome.DELETED
-        if existing.deleted_at is None:
-            existing.deleted_at = now
-            existing.text = ""  # the words are gone from everything users see, and from the store
-            session.add(existing)
+            return Outcome.STORED
+        if existing.deleted_at is not None or not _is_newer(message.edit_ts, existing.edit_ts):
+            return Outcome.STALE
+        existing.text = message.text
+        existing.edit_ts = message.edit_ts
+        existing.edited_at = _edit_time(message, now)
+        session.add(existing)
+        return Outcome.UPDATED
+    # Deleted.
+    if existing is None:
+        responses.add(
+            session,
+            question_id=question_id,
+            user_id=message.user_id or "",
+            text="",
+            channel_id=message.channel_id,
+            message_ts=message.ts,
+            source=ResponseSource.THREAD,
+            created_at=slack_ts_to_datetime(message.ts),
+            deleted_at=now,
+        )
         return Outcome.DELETED
+    if existing.deleted_at is None:
+        existing.deleted_at = now
+        existing.text = ""  # the words are gone from everything users see, and from the store
+        session.add(existing)
+    return Outcome.DELETED
 
 
 def _source(message: ThreadMessage) -> ResponseSource:

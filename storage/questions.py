@@ -19,6 +19,14 @@ def by_message(session: Session, channel_id: str, message_ts: str) -> Question |
     return session.exec(statement).first()
 
 
+def id_by_message(session: Session, channel_id: str, message_ts: str) -> int | None:
+    """Just the id, without loading the row: the hot lookup for every thread reply."""
+    statement = select(Question.id).where(
+        Question.channel_id == channel_id, Question.message_ts == message_ts
+    )
+    return session.exec(statement).first()
+
+
 def scheduled(session: Session) -> Sequence[tuple[Question, Workshop]]:
     """Questions still waiting to be posted (or claimed), with their workshop, soonest first."""
     statement = (

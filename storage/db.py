@@ -1,7 +1,10 @@
 """Engine and session factory: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg 3."""
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
@@ -43,12 +46,45 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class WriteLock:
+    """Queues SQLite write transactions across threads and processes on a blocking file lock.
+
+    SQLite's busy handler polls: a writer that finds the database locked sleeps 1, 2, 5 … 100 ms before
+    trying again, so under contention the lock sits free while every waiter sleeps (measured: p99 near
+    2 s and requests past Slack's 3 s deadline). A waiter on flock() is woken the moment it is released.
+    Re-entrant within a thread, so a nested transaction cannot deadlock on it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._threads = threading.RLock()  # flock is per open file: the threads of one process queue here
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._depth = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._threads:
+            if self._depth == 0:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
 class Database:
     """The one place sessions come from."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = engine.execution_options(sqlite_begin="DEFERRED")
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._write_lock = WriteLock(f"{database}.writelock") if database and database != ":memory:" else None
 
     @classmethod
     def from_url(cls, url: str, *, pool_size: int = 10) -> "Database":
@@ -61,7 +97,10 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session that commits when the block succeeds and rolls back when it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with (
+            self._write_lock.held() if self._write_lock else nullcontext(),
+            Session(self.engine, expire_on_commit=False) as session,
+        ):
             try:
                 yield session
                 session.commit()
@@ -86,3 +125,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._write_lock is not None:
+            self._write_lock.close()
+            self._write_lock = None

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -22,10 +23,10 @@ class Events:
         started = time.perf_counter()
         message = payloads.thread_message(body)
         outcome = replies.Outcome.IGNORED
-        if message is not None:
-            outcome = await asyncio.to_thread(
-                replies.record_message, self.deps.db, message, now=self.deps.clock()
-            )
+        if message is not None and replies.is_candidate(message):
+            # Group commit: the ack below waits for a commit that includes this delivery.
+            write = partial(replies.apply_message, message=message, now=self.deps.clock())
+            outcome = await asyncio.wrap_future(self.deps.writes.submit(write))
         await ack()
         logger.info(
             "event type=message subtype=%s outcome=%s ms=%.1f",

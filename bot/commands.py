@@ -4,8 +4,12 @@ from dataclasses import dataclass
 
 HELP_TEXT = """*Roundtable* — structured deliberation in Slack
 • `/roundtable status` — this channel's workshops: next posts and reply counts
+• `/roundtable poll Question? | Option | Option` — post a quick poll now (options default to Yes / No; \
+flags before the question: `--multi`, `--scale`, `--named`, `--live`, `--close=30m`). Chairs and organisers only
+• `/roundtable poll` — the same through a form
+• `/roundtable close POLL` — close a poll (its number is on the poll message)
 • `/roundtable help` — this message
-Answer a question by replying in its thread."""
+Answer a question by replying in its thread; vote in a poll by clicking an option."""
 
 
 @dataclass(frozen=True, slots=True)

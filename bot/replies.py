@@ -152,3 +152,69 @@ def _is_newer(candidate: str | None, current: str | None) -> bool:
 
 def _edit_time(message: ThreadMessage, now: datetime) -> datetime:
     return slack_ts_to_datetime(message.edit_ts) if message.edit_ts else now
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    message: ThreadMessage
+    now: datetime
+
+
+def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
+    """Apply many message events in one transaction, new replies with a few multi-row statements.
+
+    New thread replies (the bulk of traffic) are resolved together: one query for their questions, one
+    insert of their event ids, one insert of the replies. Edits and deletions, rarer and order-sensitive,
+    then go one by one through `apply_message`, after the replies they may refer to.
+    """
+    outcomes: list[Outcome | None] = [None] * len(deliveries)
+    posted = [
+        (index, d)
+        for index, d in enumerate(deliveries)
+        if d.message.kind is MessageKind.POSTED and is_candidate(d.message)
+    ]
+    wanted = {(d.message.channel_id, d.message.thread_ts or "") for _, d in posted}
+    question_ids = questions.ids_by_messages(session, wanted)
+    keys: dict[str, int] = {}  # event key -> the first delivery carrying it
+    rows: dict[tuple[str, str], int] = {}  # (channel, ts) -> the first delivery carrying it
+    for index, delivery in posted:
+        message = delivery.message
+        if (message.channel_id, message.thread_ts or "") not in question_ids:
+            outcomes[index] = Outcome.IGNORED
+            continue
+        key = f"event:{message.event_id}" if message.event_id else f"nokey:{index}"
+        if key in keys or (message.channel_id, message.ts) in rows:
+            outcomes[index] = Outcome.DUPLICATE
+            continue
+        keys[key] = index
+        rows[(message.channel_id, message.ts)] = index
+    real_keys = [key for key in keys if key.startswith("event:")]
+    now = deliveries[0].now if deliveries else datetime.now(UTC)
+    new_keys = events.mark_many_processed(session, real_keys, now=now) if real_keys else set()
+    to_insert = []
+    for key, index in keys.items():
+        if key.startswith("event:") and key not in new_keys:
+            outcomes[index] = Outcome.DUPLICATE
+            continue
+        message = deliveries[index].message
+        to_insert.append(
+            {
+                "question_id": question_ids[(message.channel_id, message.thread_ts or "")],
+                "user_id": message.user_id or "",
+                "text": message.text,
+                "channel_id": message.channel_id,
+                "message_ts": message.ts,
+                "source": _source(message),
+                "created_at": slack_ts_to_datetime(message.ts),
+            }
+        )
+    inserted = responses.add_replies_if_new(session, to_insert)
+    for row in to_insert:
+        index = rows[(str(row["channel_id"]), str(row["message_ts"]))]
+        outcomes[index] = (
+            Outcome.STORED if (row["channel_id"], row["message_ts"]) in inserted else Outcome.DUPLICATE
+        )
+    for index, delivery in enumerate(deliveries):
+        if outcomes[index] is None:
+            outcomes[index] = apply_message(session, delivery.message, now=delivery.now)
+    return [outcome or Outcome.IGNORED for outcome in outcomes]

@@ -14,7 +14,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import posting
+from bot import poll_updates, polls, posting
 from bot.deps import Deps
 from storage import events, heartbeats, questions
 from storage.models import PostState
@@ -22,14 +22,21 @@ from storage.models import PostState
 logger = logging.getLogger(__name__)
 
 HEARTBEAT = "scheduler"
+POLL_DUE_SECONDS = 0.5  # how often polls due to open or close are looked for
+POLL_UPDATE_SECONDS = 0.25  # how often stale poll messages are looked for (each updated at most 1/s)
 
 
 class Scheduler:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.pacer = posting.ChannelPacer()
+        self.poll_updater = poll_updates.MessageUpdater()
         self._fingerprint: tuple[int, int, int] | None = None
         self._dispatch_lock = threading.Lock()
+        # APScheduler's shutdown(wait=True) holds its job-store lock while it waits for running jobs, so a
+        # job that adds or removes jobs (rebuild) at that moment would deadlock; this lock and flag stop that.
+        self._jobs_lock = threading.Lock()
+        self._stopping = False
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -40,10 +47,16 @@ class Scheduler:
         interval = self.deps.settings.schedule_poll_seconds
         self._scheduler.add_job(self.watch, "interval", seconds=interval, id="watch-schedule")
         self._scheduler.add_job(self.housekeeping, "interval", minutes=10, id="housekeeping")
+        self._scheduler.add_job(self.polls_due, "interval", seconds=POLL_DUE_SECONDS, id="polls-due")
+        self._scheduler.add_job(
+            self.poll_messages, "interval", seconds=POLL_UPDATE_SECONDS, id="poll-messages"
+        )
         self._scheduler.start()
         self._scheduler.add_job(self.watch, id="watch-now")  # at once, not one interval from now
 
     def shutdown(self) -> None:
+        with self._jobs_lock:
+            self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
@@ -70,11 +83,14 @@ class Scheduler:
                     if q.post_at > now and q.state == PostState.SCHEDULED
                 }
             )
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith("due-"):
-                job.remove()
-        for due in due_times:
-            self._scheduler.add_job(self.dispatch, "date", run_date=due, id=f"due-{due.timestamp():.0f}")
+        with self._jobs_lock:
+            if self._stopping:
+                return
+            for job in self._scheduler.get_jobs():
+                if job.id.startswith("due-"):
+                    job.remove()
+            for due in due_times:
+                self._scheduler.add_job(self.dispatch, "date", run_date=due, id=f"due-{due.timestamp():.0f}")
         logger.info("schedule rebuilt: %d upcoming post times", len(due_times))
 
     def dispatch(self) -> None:
@@ -84,6 +100,15 @@ class Scheduler:
             posting.dispatch_due(self.deps, self.pacer)
         finally:
             self._dispatch_lock.release()
+
+    def polls_due(self) -> None:
+        """Open scheduled polls whose time has come (claim → post) and close those past their deadline."""
+        polls.close_due(self.deps)
+        poll_updates.open_due(self.deps, self.pacer)
+
+    def poll_messages(self) -> None:
+        """Re-render poll messages that show an older vote count (coalesced, about once a second)."""
+        self.poll_updater.run(self.deps)
 
     def housekeeping(self) -> None:
         with self.deps.db.transaction() as session:

@@ -3,9 +3,11 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import commands, events
+from handlers import actions, commands, events, views
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     events.register(app, deps)
     commands.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)

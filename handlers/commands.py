@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import commands, status
+from bot import commands, poll_blocks, poll_updates, polls, status
 from bot.deps import Deps
 from bot.mrkdwn import escape
-from handlers import blocks
+from handlers import blocks, views
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,13 @@ class SlashCommand:
 class Commands:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.subcommands: dict[str, Subcommand] = {"help": self.help, "status": self.status}
+        self.subcommands: dict[str, Subcommand] = {
+            "help": self.help,
+            "status": self.status,
+            "poll": self.poll,
+            "close": self.close,
+        }
+        self.modal_client = views.modal_client(deps.settings)
 
     async def roundtable(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         invocation = commands.parse(command.get("text", ""))
@@ -70,6 +76,53 @@ class Commands:
             blocks=blocks.status_blocks(statuses),
             response_type="ephemeral",
         )
+
+    async def poll(self, ack: AsyncAck, request: SlashCommand) -> None:
+        place = polls.Place(request.channel_id, request.channel_name)
+        if not request.arguments:
+            await self._open_poll_form(ack, request, place)
+            return
+        result = await asyncio.to_thread(
+            polls.create_from_command, self.deps, request.user_id, place, request.arguments
+        )
+        if isinstance(result, polls.Refused):
+            await ack(text=f":warning: {result.message}", response_type="ephemeral")
+            return
+        await ack(
+            text=f"Posting poll #{result.poll_id}. Close it with *Close poll* or `/roundtable close {result.poll_id}`.",
+            response_type="ephemeral",
+        )
+        self.deps.later(
+            poll_updates.open_new_poll, self.deps, result.poll_id, request.response_url, request.user_id
+        )
+
+    async def _open_poll_form(self, ack: AsyncAck, request: SlashCommand, place: polls.Place) -> None:
+        workshops, refused = await asyncio.to_thread(polls.modal_workshops, self.deps, request.user_id, place)
+        if refused is not None:
+            await ack(text=f":warning: {refused.message}", response_type="ephemeral")
+            return
+        view = poll_blocks.create_modal(request.channel_id, request.channel_name, workshops)
+        # views.open is the one Slack call made before the ack: the trigger_id is only valid for 3 s.
+        problem = await views.open_modal(self.modal_client, request.trigger_id or "", view)
+        if problem is not None:
+            await ack(
+                text=f":warning: {problem} Use {polls.USAGE.split(' (')[0]} instead.",
+                response_type="ephemeral",
+            )
+            return
+        await ack()
+
+    async def close(self, ack: AsyncAck, request: SlashCommand) -> None:
+        argument = request.arguments.strip().lstrip("#")
+        if not argument.isdigit() or len(argument) > 12:
+            shown = escape(request.arguments.strip()) or "nothing"
+            await ack(
+                text=f":warning: `/roundtable close POLL` needs a poll id (the number shown on the poll), not {shown}.",
+                response_type="ephemeral",
+            )
+            return
+        result = await asyncio.to_thread(polls.close, self.deps, int(argument), request.user_id)
+        await ack(text=result.message, response_type="ephemeral")
 
 
 def register(app: AsyncApp, deps: Deps) -> Commands:

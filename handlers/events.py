@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import time
-from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -25,8 +24,10 @@ class Events:
         outcome = replies.Outcome.IGNORED
         if message is not None and replies.is_candidate(message):
             # Group commit: the ack below waits for a commit that includes this delivery.
-            write = partial(replies.apply_message, message=message, now=self.deps.clock())
-            outcome = await asyncio.wrap_future(self.deps.writes.submit(write))
+            delivery = replies.Delivery(message, self.deps.clock())
+            outcome = await asyncio.wrap_future(
+                self.deps.writes.submit_to(replies.apply_deliveries, delivery)
+            )
         await ack()
         logger.info(
             "event type=message subtype=%s outcome=%s ms=%.1f",

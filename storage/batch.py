@@ -4,8 +4,11 @@ Each Slack delivery must be on disk before it is acknowledged. Committing each o
 fsync per request (~0.75 ms on SQLite with synchronous=FULL) and, on SQLite, one writer at a time. The
 batcher's thread takes whatever writes are waiting, runs them in one transaction, commits once, and only
 then resolves each caller's future — so every ack still follows a durable commit of its own write.
-A write that raises fails alone: the batch is retried without it, each remaining write in its own
-transaction.
+
+Writes of the same kind can also be applied together (`submit_to`): a group function receives every
+waiting item of its kind and answers one result per item, so N replies cost a few multi-row statements
+instead of N times a few statements. A write that raises fails alone: the batch is retried item by item,
+each in its own transaction.
 """
 
 import logging
@@ -22,15 +25,20 @@ from storage.db import Database
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Write = Callable[[Session], Any]
+I = TypeVar("I")  # noqa: E741  (an item of a group)
+Group = Callable[[Session, list[Any]], list[Any]]
 _STOP = object()
+
+
+def _single(session: Session, writes: list[Callable[[Session], Any]]) -> list[Any]:
+    return [write(session) for write in writes]
 
 
 class WriteBatcher:
     def __init__(self, db: Database, *, max_batch: int = 256) -> None:
         self.db = db
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[Write, Future[Any]] | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Group, Any, Future[Any]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="roundtable-writer", daemon=True)
         self._started = False
         self._lock = threading.Lock()
@@ -39,12 +47,16 @@ class WriteBatcher:
 
     def submit(self, write: Callable[[Session], T]) -> "Future[T]":
         """Queue `write(session)`; the future resolves with its result once its transaction has committed."""
+        return self.submit_to(_single, write)
+
+    def submit_to(self, group: Callable[[Session, list[I]], list[T]], item: I) -> "Future[T]":
+        """Queue `item` for `group(session, items)`, which handles all waiting items of its kind at once."""
         with self._lock:
             if not self._started:
                 self._thread.start()
                 self._started = True
         future: Future[T] = Future()
-        self._queue.put((write, future))
+        self._queue.put((group, item, future))
         return future
 
     def close(self) -> None:
@@ -70,25 +82,35 @@ class WriteBatcher:
                     stop = True
                     break
                 batch.append(item)
-            self._commit([item for item in batch if isinstance(item, tuple)])
+            self._commit([entry for entry in batch if isinstance(entry, tuple)])
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[Write, Future[Any]]]) -> None:
-        results: list[Any] = []
+    def _commit(self, batch: list[tuple[Group, Any, Future[Any]]]) -> None:
+        groups: dict[Group, list[tuple[Any, Future[Any]]]] = {}
+        for group, item, future in batch:
+            groups.setdefault(group, []).append((item, future))
+        settled: list[tuple[Future[Any], Any]] = []
         try:
             with self.db.transaction() as session:
-                for write, _ in batch:
-                    results.append(write(session))
+                for group, entries in groups.items():
+                    results = group(session, [item for item, _ in entries])
+                    if len(results) != len(entries):
+                        raise RuntimeError(
+                            f"{group.__name__} answered {len(results)} results for {len(entries)}"
+                        )
+                    settled += [
+                        (future, result) for (_, future), result in zip(entries, results, strict=True)
+                    ]
         except Exception as error:
             if len(batch) == 1:
-                batch[0][1].set_exception(error)
+                batch[0][2].set_exception(error)
                 return
             # Someone's write failed and took the batch down with it: commit each on its own.
-            for item in batch:
-                self._commit([item])
+            for entry in batch:
+                self._commit([entry])
             return
         self.batches += 1
         self.writes += len(batch)
-        for (_, future), result in zip(batch, results, strict=True):
+        for future, result in settled:
             future.set_result(result)

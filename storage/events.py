@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from storage.inserts import insert_if_absent
+from storage.inserts import insert_if_absent, insert_many_if_absent
 from storage.models import ProcessedEvent
 
 
@@ -16,6 +16,12 @@ def mark_processed(session: Session, key: str, *, now: datetime) -> bool:
     caller commits the key together with the delivery's effect, so the two stand or fall together.
     """
     return insert_if_absent(session, ProcessedEvent, {"key": key, "received_at": now}, ["key"])
+
+
+def mark_many_processed(session: Session, keys: list[str], *, now: datetime) -> set[str]:
+    """Insert distinct `keys` in one statement; the set of keys that were new."""
+    rows = [{"key": key, "received_at": now} for key in keys]
+    return {key for (key,) in insert_many_if_absent(session, ProcessedEvent, rows, ["key"], ["key"])}
 
 
 def forget_older_than(session: Session, cutoff: datetime) -> int:

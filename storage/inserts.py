@@ -22,3 +22,28 @@ def insert_if_absent(
     )
     # RETURNING, not rowcount: the ORM session's execute reports rowcount -1 for this on psycopg.
     return session.execute(statement).first() is not None
+
+
+def insert_many_if_absent(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    conflict: list[str],
+    returning: list[str],
+) -> list[tuple[Any, ...]]:
+    """Insert many rows in one statement, skipping conflicts; the `returning` columns of the rows inserted.
+
+    Callers pass rows whose conflict keys are distinct: within one statement a repeated key is undefined.
+    """
+    if not rows:
+        return []
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*(table.c[name] for name in returning))
+    )
+    return [tuple(row) for row in session.execute(statement).all()]

@@ -27,6 +27,18 @@ def id_by_message(session: Session, channel_id: str, message_ts: str) -> int | N
     return session.exec(statement).first()
 
 
+def ids_by_messages(session: Session, messages: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """{(channel, ts): question id} for those of `messages` that are posted questions, in one query."""
+    if not messages:
+        return {}
+    statement = select(Question.id, Question.channel_id, Question.message_ts).where(
+        col(Question.message_ts).in_({ts for _, ts in messages}),
+        col(Question.channel_id).in_({channel for channel, _ in messages}),
+    )
+    found = {(channel, ts): qid for qid, channel, ts in session.exec(statement).all() if qid is not None}
+    return {key: qid for key, qid in found.items() if key in messages}  # type: ignore[misc]
+
+
 def scheduled(session: Session) -> Sequence[tuple[Question, Workshop]]:
     """Questions still waiting to be posted (or claimed), with their workshop, soonest first."""
     statement = (

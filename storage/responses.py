@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from storage.inserts import insert_if_absent
+from storage.inserts import insert_if_absent, insert_many_if_absent
 from storage.models import Response, ResponseSource
 
 
@@ -72,6 +72,14 @@ def add_reply_if_new(
         "created_at": created_at,
     }
     return insert_if_absent(session, Response, values, ["channel_id", "message_ts"])
+
+
+def add_replies_if_new(session: Session, rows: list[dict[str, object]]) -> set[tuple[str, str]]:
+    """Insert thread replies with distinct (channel, ts) in one statement; the (channel, ts) inserted."""
+    inserted = insert_many_if_absent(
+        session, Response, rows, ["channel_id", "message_ts"], ["channel_id", "message_ts"]
+    )
+    return {(channel, ts) for channel, ts in inserted}
 
 
 def responses_for_question(session: Session, question_id: int) -> Sequence[Response]:

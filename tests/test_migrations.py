@@ -64,7 +64,9 @@ def test_upgrade_keeps_existing_workshops_and_gives_them_the_new_defaults(databa
         migrate.upgrade(engine)
         with engine.connect() as connection:
             row = connection.execute(
-                text("SELECT nudge_hours_before, invite_channel, sector_tagging, sector_min_group FROM workshop")
+                text(
+                    "SELECT nudge_hours_before, invite_channel, sector_tagging, sector_min_group FROM workshop"
+                )
             ).one()
         assert tuple(row) == (24, False, False, 3)
     finally:

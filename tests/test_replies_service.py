@@ -123,3 +123,40 @@ def test_delete_arriving_before_the_original_leaves_it_deleted(database: Databas
     [response] = stored(database)
     assert response.deleted_at is not None
     assert response.text == ""
+
+
+def test_a_batch_of_deliveries_applies_each_once_whatever_it_mixes(
+    database: Database, question_id: int
+) -> None:
+    from bot.replies import Delivery, apply_deliveries
+
+    batch = [
+        reply(ts="1900000001.000001", text="first", event_id="EvA"),
+        reply(ts="1900000001.000001", text="first", event_id="EvA"),  # a retry in the same batch
+        reply(ts="1900000001.000002", text="second", event_id="EvB"),
+        reply(
+            MessageKind.CHANGED,
+            ts="1900000001.000002",
+            text="second, edited",
+            event_id="EvC",
+            edit_ts="1900000050.0",
+        ),
+        reply(ts="1900000001.000003", text="other thread", event_id="EvD", thread_ts="1800000000.000001"),
+        reply(ts="1900000001.000004", text="gone", event_id="EvE"),
+        reply(MessageKind.DELETED, ts="1900000001.000004", text="", event_id="EvF"),
+    ]
+    with database.transaction() as session:
+        outcomes = apply_deliveries(session, [Delivery(message, NOW) for message in batch])
+    assert outcomes == [
+        Outcome.STORED,
+        Outcome.DUPLICATE,
+        Outcome.STORED,
+        Outcome.UPDATED,
+        Outcome.IGNORED,
+        Outcome.STORED,
+        Outcome.DELETED,
+    ]
+    assert [r.text for r in stored(database) if r.deleted_at is None] == ["first", "second, edited"]
+    with database.transaction() as session:
+        again = apply_deliveries(session, [Delivery(batch[0], NOW), Delivery(batch[2], NOW)])
+    assert again == [Outcome.DUPLICATE, Outcome.DUPLICATE]

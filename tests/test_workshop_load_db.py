@@ -351,7 +351,6 @@ def test_changing_the_event_bumps_the_revision_and_moves_offset_times(database: 
         assert questions(database)[1].close_at == datetime(2030, 5, 15, 17, 0, tzinfo=UTC)
 
 
-
 def test_failed_question_is_rescheduled_when_the_file_gives_it_a_new_time(database: Database) -> None:
     load(database)
     with database.transaction() as session:

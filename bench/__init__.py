@@ -1,0 +1,1 @@
+"""Roundtable's benchmark: `python bench/run.py` (see bench/README.md)."""

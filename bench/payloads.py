@@ -1,0 +1,127 @@
+"""Signed Slack requests for the load scenarios, built with the test suite's builders and signed at once.
+
+Each request is unique (fresh voter or event id, fresh ts), so the database check after a run can tell
+exactly which requests were stored. Requests are signed when a run is prepared, so their timestamps stay
+well inside Slack's five-minute window.
+"""
+
+import itertools
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from slack_requests import SlackRequest, block_actions, event_callback, new_ts, sign, thread_reply_event
+
+from bench.servers import SIGNING_SECRET
+
+ANSWERS = (
+    "Talent, capital and the university, in that order; the rest follows from proximity.",
+    "Planning: labs and housing near the station would matter more than any tax incentive.",
+    "Patient capital that stays past the first round, and founders who have done it before.",
+)
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A request as Slack sends it: body, content type, timestamp and v0 signature."""
+
+    body: bytes
+    content_type: str
+    timestamp: str
+    signature: str
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Content-Type": self.content_type,
+            "X-Slack-Request-Timestamp": self.timestamp,
+            "X-Slack-Signature": self.signature,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Click:
+    user_id: str
+    position: int
+    action_ts: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"poll-action:{self.user_id}:{self.action_ts}"  # what handlers/actions.py stores
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    event_id: str
+    ts: str
+
+
+def _signed(request: SlackRequest, timestamp: str) -> Signed:
+    return Signed(
+        request.body, request.content_type, timestamp, sign(SIGNING_SECRET, timestamp, request.body)
+    )
+
+
+def vote_clicks(
+    count: int,
+    *,
+    poll_id: int,
+    channel: str,
+    message_ts: str,
+    options: int,
+    response_url: str,
+    change_every: int = 10,
+) -> list[tuple[Click, Signed]]:
+    """`count` clicks on a poll's buttons by distinct voters; every `change_every`-th click is an earlier
+    voter of this batch changing their vote to the next option."""
+    timestamp = str(int(time.time()))
+    clicks: list[tuple[Click, Signed]] = []
+    for index in range(count):
+        if change_every and index % change_every == change_every - 1 and index >= 5:
+            earlier = clicks[index - 5][0]
+            user, position = earlier.user_id, (earlier.position + 1) % options
+        else:
+            user, position = f"UV{next(_serial):09d}", index % options
+        payload = block_actions(
+            f"poll.vote.{position}",
+            value=f"{poll_id}:{position}",
+            user_id=user,
+            channel_id=channel,
+            message_ts=message_ts,
+            response_url=response_url,
+        )
+        click = Click(user, position, payload["actions"][0]["action_ts"])
+        clicks.append((click, _signed(SlackRequest.interactive(payload), timestamp)))
+    return clicks
+
+
+def thread_replies(count: int, *, channel: str, thread_ts: str) -> list[tuple[Reply, Signed]]:
+    """`count` replies in a question's thread, from many participants, each a distinct event."""
+    timestamp = str(int(time.time()))
+    replies = []
+    for index in range(count):
+        event = thread_reply_event(
+            ANSWERS[index % len(ANSWERS)], thread_ts=thread_ts, channel=channel, user=f"UR{index % 500:09d}"
+        )
+        envelope = event_callback(event)
+        reply = Reply(envelope["event_id"], event["ts"])
+        replies.append((reply, _signed(SlackRequest.json(envelope), timestamp)))
+    return replies
+
+
+def write_wrk_file(path: Path, requests: Sequence[Signed]) -> None:
+    """One request per line, `timestamp TAB signature TAB content-type TAB body`, for bench/replay.lua."""
+    with path.open("wb") as out:
+        for request in requests:
+            assert b"\t" not in request.body
+            assert b"\n" not in request.body
+            out.write(
+                f"{request.timestamp}\t{request.signature}\t{request.content_type}\t".encode()
+                + request.body
+                + b"\n"
+            )
+
+
+def fresh_ts() -> str:
+    return new_ts()

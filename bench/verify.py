@@ -1,0 +1,99 @@
+"""After a load run: was every request the server may have received stored exactly once?
+
+`sent` are the requests that may have reached the server, `acked` how many got a 2xx. The check passes when
+everything acked is stored (stored ≥ acked), nothing unsent is stored, and each stored request left exactly
+one row: one dedupe key per click or event, one vote row per voter, one response per reply.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+
+from bench.payloads import Click, Reply
+from bench.servers import VOTER_SECRET
+from bot.polls import voter_key
+from storage.db import Database
+from storage.models import Poll, ProcessedEvent, Response, Vote
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    sent: int
+    acked: int
+    stored: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        verdict = "ok" if self.ok else "FAIL: " + "; ".join(self.problems)
+        return f"{self.stored}/{self.sent} stored, {self.acked} acked, {verdict}"
+
+
+def _keys_present(db: Database, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    with db.reading() as session:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found.update(
+                session.exec(select(ProcessedEvent.key).where(col(ProcessedEvent.key).in_(chunk))).all()
+            )
+    return found
+
+
+def votes(db: Database, poll_id: int, clicks: Sequence[Click], sent: Sequence[int], acked: int) -> Check:
+    keys = [clicks[i].dedupe_key for i in range(len(clicks))]
+    present = _keys_present(db, keys)
+    stored = [i for i, key in enumerate(keys) if key in present]
+    problems = []
+    sent_set = set(sent)
+    if unsent := [i for i in stored if i not in sent_set]:
+        problems.append(f"{len(unsent)} stored but never sent")
+    if len(stored) < acked:
+        problems.append(f"{acked - len(stored)} acked but not stored")
+    with db.reading() as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None
+        voters = {voter_key(VOTER_SECRET.encode(), poll, clicks[i].user_id) for i in stored}
+        rows = 0
+        voter_list = sorted(voters)
+        for start in range(0, len(voter_list), 500):
+            chunk = voter_list[start : start + 500]
+            statement = select(func.count()).where(Vote.poll_id == poll_id, col(Vote.voter_key).in_(chunk))
+            rows += int(session.exec(statement).one())
+    if rows != len(voters):
+        problems.append(f"{rows} vote rows for {len(voters)} distinct voters")
+    return Check(len(sent), acked, len(stored), tuple(problems))
+
+
+def replies(
+    db: Database, question_id: int, channel: str, items: Sequence[Reply], sent: Sequence[int], acked: int
+) -> Check:
+    keys = [f"event:{reply.event_id}" for reply in items]
+    present = _keys_present(db, keys)
+    stored_events = [i for i, key in enumerate(keys) if key in present]
+    by_ts = {reply.ts: i for i, reply in enumerate(items)}
+    rows: list[int] = []
+    with db.reading() as session:
+        tss = list(by_ts)
+        for start in range(0, len(tss), 500):
+            statement = select(Response.message_ts).where(
+                Response.question_id == question_id,
+                Response.channel_id == channel,
+                col(Response.message_ts).in_(tss[start : start + 500]),
+            )
+            rows.extend(by_ts[ts] for ts in session.exec(statement).all() if ts is not None)
+    problems = []
+    sent_set = set(sent)
+    if unsent := [i for i in rows if i not in sent_set]:
+        problems.append(f"{len(unsent)} stored but never sent")
+    if len(rows) < acked:
+        problems.append(f"{acked - len(rows)} acked but not stored")
+    if len(rows) != len(set(rows)):
+        problems.append(f"{len(rows) - len(set(rows))} replies stored twice")
+    if sorted(rows) != stored_events:
+        problems.append(f"{len(rows)} responses but {len(stored_events)} event keys")
+    return Check(len(sent), acked, len(rows), tuple(problems))

@@ -1,0 +1,198 @@
+"""Data access for polls: creation, claims (exactly-once opening), votes, closing and render versions.
+
+Never commits: the service that owns the use case does, once. Conditional UPDATEs carry the rules that
+must hold under concurrency (only an open poll takes votes, only the claim holder records a post).
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, update
+from sqlmodel import Session, col, func, select
+
+from storage.models import Poll, PollOption, PollState, Vote, Workshop
+
+
+def get(session: Session, poll_id: int) -> Poll | None:
+    return session.get(Poll, poll_id)
+
+
+def add(session: Session, poll: Poll, labels: Sequence[str]) -> Poll:
+    session.add(poll)
+    session.flush()
+    assert poll.id is not None
+    for position, label in enumerate(labels):
+        session.add(PollOption(poll_id=poll.id, position=position, label=label))
+    session.flush()
+    return poll
+
+
+def options(session: Session, poll_id: int) -> list[PollOption]:
+    statement = select(PollOption).where(PollOption.poll_id == poll_id).order_by(col(PollOption.position))
+    return list(session.exec(statement).all())
+
+
+def workshop_of(session: Session, poll: Poll) -> Workshop | None:
+    return session.get(Workshop, poll.workshop_id) if poll.workshop_id else None
+
+
+# ----- opening ------------------------------------------------------------------------------------
+def due_to_open(session: Session, now: datetime, stale_before: datetime) -> list[int]:
+    """Scheduled polls whose time has come, and claims abandoned by a crashed poster."""
+    statement = (
+        select(Poll.id)
+        .outerjoin(Workshop, col(Workshop.id) == col(Poll.workshop_id))
+        .where(
+            col(Poll.open_at) <= now,
+            or_(
+                col(Poll.state) == PollState.SCHEDULED,
+                and_(col(Poll.state) == PollState.CLAIMED, col(Poll.claimed_at) < stale_before),
+            ),
+            or_(col(Poll.workshop_id).is_(None), col(Workshop.active)),
+        )
+        .order_by(col(Poll.open_at), col(Poll.id))
+    )
+    return [poll_id for poll_id in session.exec(statement).all() if poll_id is not None]
+
+
+def claim(session: Session, poll_id: int, *, token: str, now: datetime, stale_before: datetime) -> bool:
+    """Atomically take the right to post a poll. True for exactly one caller."""
+    statement = (
+        update(Poll)
+        .where(
+            col(Poll.id) == poll_id,
+            or_(
+                col(Poll.state) == PollState.SCHEDULED,
+                and_(col(Poll.state) == PollState.CLAIMED, col(Poll.claimed_at) < stale_before),
+            ),
+        )
+        .values(state=PollState.CLAIMED, claim_token=token, claimed_at=now)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def finish_open(session: Session, poll_id: int, *, token: str, channel_id: str, message_ts: str) -> bool:
+    """Record the posted message; the poll is open. The message shows vote_version as of posting."""
+    statement = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
+        .values(
+            state=PollState.OPEN,
+            claim_token=None,
+            error=None,
+            channel_id=channel_id,
+            message_ts=message_ts,
+        )
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def finish_failed(session: Session, poll_id: int, *, token: str, error: str) -> bool:
+    statement = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
+        .values(state=PollState.FAILED, claim_token=None, error=error[:200])
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def release(session: Session, poll_id: int, *, token: str, error: str) -> None:
+    """Give a claim back after a transient failure; `error` tells the next attempt to look first."""
+    session.execute(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
+        .values(state=PollState.SCHEDULED, claim_token=None, error=error[:200])
+    )
+
+
+def mark_missed(session: Session, poll_id: int) -> bool:
+    statement = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == PollState.SCHEDULED)
+        .values(state=PollState.MISSED)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+# ----- voting -------------------------------------------------------------------------------------
+def bump_if_open(session: Session, poll_id: int) -> bool:
+    """Take the poll's row lock and bump its vote version, only while it is open.
+
+    Every vote change starts with this, so votes on one poll serialise on its row and a concurrent close
+    either happens before (the vote is refused) or after (the vote counts and the close re-renders).
+    A claimed poll counts as open: a click on it proves its message reached Slack, and the response
+    that records the message ts may still be on its way.
+    """
+    statement = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state).in_([PollState.OPEN, PollState.CLAIMED]))
+        .values(vote_version=col(Poll.vote_version) + 1)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def votes_of(session: Session, poll_id: int, voter_key: str) -> list[Vote]:
+    statement = select(Vote).where(Vote.poll_id == poll_id, Vote.voter_key == voter_key)
+    return list(session.exec(statement).all())
+
+
+def add_vote(session: Session, vote: Vote) -> None:
+    session.add(vote)
+    session.flush()
+
+
+def delete_votes(session: Session, poll_id: int, voter_key: str, option_id: int | None = None) -> int:
+    statement = delete(Vote).where(col(Vote.poll_id) == poll_id, col(Vote.voter_key) == voter_key)
+    if option_id is not None:
+        statement = statement.where(col(Vote.option_id) == option_id)
+    return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
+
+
+def counts(session: Session, poll_id: int) -> tuple[dict[int, int], int]:
+    """Votes per option id, and the number of distinct voters."""
+    rows = session.exec(select(Vote.option_id, Vote.voter_key).where(Vote.poll_id == poll_id)).all()
+    per_option = Counter(option_id for option_id, _ in rows)
+    return dict(per_option), len({voter for _, voter in rows})
+
+
+# ----- closing and rendering ----------------------------------------------------------------------
+def close(session: Session, poll_id: int, *, now: datetime) -> bool:
+    """Close an open poll (bumping the version so the message is re-rendered). False if not open."""
+    statement = (
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.state) == PollState.OPEN)
+        .values(state=PollState.CLOSED, closed_at=now, vote_version=col(Poll.vote_version) + 1)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def due_to_close(session: Session, now: datetime) -> list[int]:
+    statement = select(Poll.id).where(col(Poll.state) == PollState.OPEN, col(Poll.close_at) <= now)
+    return [poll_id for poll_id in session.exec(statement).all() if poll_id is not None]
+
+
+def stale_messages(session: Session) -> list[tuple[int, int]]:
+    """(poll id, vote_version) of posted polls whose message shows an older version."""
+    statement = (
+        select(Poll.id, Poll.vote_version)
+        .where(
+            col(Poll.state).in_([PollState.OPEN, PollState.CLOSED]),
+            col(Poll.message_ts).is_not(None),
+            col(Poll.vote_version) > col(Poll.rendered_version),
+        )
+        .order_by(col(Poll.id))
+    )
+    return [(poll_id, version) for poll_id, version in session.exec(statement).all() if poll_id is not None]
+
+
+def mark_rendered(session: Session, poll_id: int, version: int) -> None:
+    session.execute(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.rendered_version) < version)
+        .values(rendered_version=version)
+    )
+
+
+def count_votes(session: Session, poll_id: int) -> int:
+    return int(session.exec(select(func.count(col(Vote.id))).where(Vote.poll_id == poll_id)).one())

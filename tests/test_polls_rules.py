@@ -1,0 +1,186 @@
+"""The poll rules without Slack: the `/roundtable poll` grammar, validation, voter keys and Block Kit limits."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import poll_blocks
+from bot.polls import (
+    AGREEMENT_SCALE,
+    MAX_OPTION_LENGTH,
+    MAX_OPTIONS,
+    OptionCount,
+    PollInputError,
+    PollRequest,
+    PollView,
+    parse_command,
+    split_parts,
+    voter_key,
+)
+from storage.models import Poll, PollKind, PollState
+
+NOW = datetime(2030, 5, 15, 12, 0, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+
+
+def parse(text: str) -> PollRequest:
+    return parse_command(text, now=NOW, tz=LONDON)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list('ab |"“”„<>@!-—=:0123456789\n')) | st.characters(), max_size=120)
+)
+def test_any_input_gives_a_valid_poll_or_a_clear_error(text: str) -> None:
+    problem: PollInputError | None = None
+    try:
+        request = parse(text)
+    except PollInputError as error:
+        problem = error
+    if problem is not None:
+        assert str(problem)
+        assert "\n" not in str(problem)
+        assert problem.field in ("question", "options", "close_at")
+        return
+    assert request.question
+    assert 2 <= len(request.options) <= MAX_OPTIONS
+    assert all(0 < len(option) <= MAX_OPTION_LENGTH for option in request.options)
+    assert len({option.casefold() for option in request.options}) == len(request.options)
+    assert request.close_at is None or request.close_at > NOW
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_characters='|"“”„<\n\r'), min_size=1, max_size=30).filter(
+            lambda s: s.strip()
+        ),
+        min_size=3,
+        max_size=8,
+        unique_by=lambda s: " ".join(s.split()).casefold(),
+    )
+)
+def test_pipe_separated_parts_round_trip(parts: list[str]) -> None:
+    if any(part.strip().startswith(("-", "—", "–")) for part in parts[:1]):
+        return  # a leading dash reads as a flag
+    request = parse(" | ".join(parts))
+    assert request.question == " ".join(parts[0].split())
+    assert request.options == tuple(" ".join(part.split()) for part in parts[1:])
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Q? | Yes | No", ["Q?", "Yes", "No"]),
+        ('"Q | with pipe?" "Yes" "No"', ["Q | with pipe?", "Yes", "No"]),
+        ("“Curly?” | “A | B” | C", ["Curly?", "A | B", "C"]),
+        ('Is "levelling up" working? | Yes | No', ['Is "levelling up" working?', "Yes", "No"]),
+        ("See <https://a.example|label> | Yes | No", ["See <https://a.example|label>", "Yes", "No"]),
+        ('"Just a question"', ["Just a question"]),
+    ],
+)
+def test_split_parts(text: str, parts: list[str]) -> None:
+    assert split_parts(text) == parts
+
+
+def test_flags_set_kind_anonymity_results_and_close_time() -> None:
+    request = parse("--multi --named --live --close=90m Which levers? | Skills | Finance")
+    assert (request.kind, request.anonymous, request.results_hidden) == (PollKind.MULTIPLE, False, False)
+    assert request.close_at == NOW + timedelta(minutes=90)
+    assert parse("—scale Agree?").options == AGREEMENT_SCALE
+    assert parse("--close=17:30 Q?").close_at == datetime(2030, 5, 15, 16, 30, tzinfo=UTC)  # BST
+    assert parse("--close=2030-05-16T09:00 Q?").close_at == datetime(2030, 5, 16, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("--close=11:00 Q?", "The close time 11:00 today (Europe/London) is in the past"),
+        ("--close=25:00 Q?", "`25:00` is not a time of day"),
+        ("--close=0m Q?", "is not in the future"),
+        ("--close=9999d Q?", "at most a year"),
+        ("--close=99999-01-01 Q?", "Cannot read the close time"),
+    ],
+)
+def test_bad_close_times(text: str, message: str) -> None:
+    with pytest.raises(PollInputError, match=re.escape(message)) as raised:
+        parse(text)
+    assert raised.value.field == "close_at"
+
+
+def test_voter_key_is_keyed_scoped_and_shared_across_a_pair() -> None:
+    secret = b"k" * 32
+    lone = Poll(id=1, question="q", anonymous=True)
+    pre = Poll(id=2, question="q", anonymous=True, workshop_id=7, pair_key="p", phase="pre")
+    post = Poll(id=3, question="q", anonymous=True, workshop_id=7, pair_key="p", phase="post")
+    assert voter_key(secret, lone, "U1") != voter_key(secret, Poll(id=9, question="q"), "U1")
+    assert voter_key(secret, pre, "U1") == voter_key(secret, post, "U1") != voter_key(secret, pre, "U2")
+    assert voter_key(b"other" * 8, pre, "U1") != voter_key(secret, pre, "U1")
+    assert len(voter_key(secret, lone, "U1")) == 64
+    assert voter_key(secret, Poll(id=4, question="q", anonymous=False), "U1") == "U1"
+
+
+def view(options: int, *, state: PollState = PollState.OPEN, label: str = "x" * 75) -> PollView:
+    return PollView(
+        poll_id=123456,
+        version=3,
+        question="<!channel> " + "q" * (2000 - 11),
+        kind=PollKind.SINGLE,
+        anonymous=True,
+        results_hidden=False,
+        state=state,
+        close_at=NOW,
+        workshop_title="W" * 300,
+        voters=7,
+        options=[OptionCount(i, f"{i}{label}"[:75], i) for i in range(options)],
+    )
+
+
+@pytest.mark.parametrize("options", [2, 5, 6, 10])
+@pytest.mark.parametrize("state", [PollState.OPEN, PollState.CLOSED])
+def test_poll_message_stays_inside_block_kit_limits(options: int, state: PollState) -> None:
+    message = poll_blocks.poll_message(view(options, state=state, label="&" * 75))
+    blocks = message["blocks"]
+    assert len(blocks) <= 50
+    for block in blocks:
+        texts = [block.get("text")] if block.get("text") else block.get("elements", [])
+        for text in texts:
+            if text.get("type") in ("mrkdwn", "plain_text"):
+                assert len(text["text"]) <= 3000
+        if block["type"] == "actions":
+            assert len(block["elements"]) <= 25
+            assert len({e["action_id"] for e in block["elements"]}) == len(block["elements"])
+            for element in block["elements"]:
+                assert len(element.get("text", {}).get("text", "")) <= 75
+                assert len(element.get("options", [])) <= 100
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
+    selects = [
+        e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "static_select"
+    ]
+    if state == PollState.CLOSED:
+        assert not buttons
+        assert not selects
+    elif options <= poll_blocks.MAX_BUTTONS:
+        assert len(buttons) == options + 2
+        assert not selects
+    else:
+        assert len(selects) == 1
+        assert len(buttons) == 2
+    assert "<!channel>" not in message["text"]
+
+
+def test_create_modal_fits_view_limits() -> None:
+    modal = poll_blocks.create_modal("C1", "general", [(i, f"Workshop {i}") for i in range(150)])
+    assert len(modal["blocks"]) <= 100
+    assert all(len(modal[key]["text"]) <= 24 for key in ("title", "submit", "close"))
+    [workshops] = [b for b in modal["blocks"] if b["block_id"] == "workshop"]
+    assert len(workshops["element"]["options"]) == 100
+
+
+def test_result_line_draws_a_bar() -> None:
+    assert poll_blocks.result_line(OptionCount(0, "Yes <b>", 3), 4) == "`████████░░` 75% (3) Yes &lt;b&gt;"
+    assert poll_blocks.result_line(OptionCount(0, "No", 0), 0) == "`░░░░░░░░░░` 0% (0) No"

@@ -2,12 +2,23 @@
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, sqlite_path
 from storage import data_rights
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    responses: int
+    votes: int
 
 
 class DataRightsError(Exception):
@@ -26,6 +37,26 @@ def export_person(db: Database, user_id: str) -> bytes:
             "from the database, so they are not listed.",
         }
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode()
+
+
+def summary_of(db: Database, user_id: str) -> Held:
+    with db.reading() as session:
+        return Held(
+            len(data_rights.responses_of(session, user_id)),
+            len(data_rights.attributed_votes_of(session, user_id)),
+        )
+
+
+def send_export(deps: "Deps", user_id: str) -> None:
+    """DM the person their export as a JSON file (after the ack: it calls Slack)."""
+    channel = str(deps.slack.conversations_open(users=user_id)["channel"]["id"])
+    deps.slack.files_upload_v2(
+        channel=channel,
+        content=export_person(deps.db, user_id),
+        filename="roundtable-my-data.json",
+        title="Everything Roundtable stores about you",
+        initial_comment="Here is everything Roundtable stores about you. `/roundtable forget-me` deletes it.",
+    )
 
 
 def forget_person(db: Database, user_id: str) -> tuple[int, int]:

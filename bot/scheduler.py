@@ -14,7 +14,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import poll_updates, polls, posting
+from bot import data_rights, nudges, poll_updates, polls, posting
 from bot.deps import Deps
 from storage import events, heartbeats, questions
 from storage.models import PostState
@@ -47,6 +47,7 @@ class Scheduler:
         interval = self.deps.settings.schedule_poll_seconds
         self._scheduler.add_job(self.watch, "interval", seconds=interval, id="watch-schedule")
         self._scheduler.add_job(self.housekeeping, "interval", minutes=10, id="housekeeping")
+        self._scheduler.add_job(self.nudge, "interval", minutes=1, id="nudges")
         self._scheduler.add_job(self.polls_due, "interval", seconds=POLL_DUE_SECONDS, id="polls-due")
         self._scheduler.add_job(
             self.poll_messages, "interval", seconds=POLL_UPDATE_SECONDS, id="poll-messages"
@@ -113,6 +114,21 @@ class Scheduler:
     def housekeeping(self) -> None:
         with self.deps.db.transaction() as session:
             events.forget_older_than(session, self.deps.clock() - timedelta(hours=2))
+        if self.deps.settings.retention_days:
+            deleted = data_rights.apply_retention(
+                self.deps.db, self.deps.settings.retention_days, self.deps.clock()
+            )
+            if deleted:
+                logger.info(
+                    "retention: deleted %d responses of workshops ended over %d days ago",
+                    deleted,
+                    self.deps.settings.retention_days,
+                )
+
+    def nudge(self) -> None:
+        sent = nudges.send_due(self.deps)
+        if sent:
+            logger.info("sent %d nudges", sent)
 
     def _log_job_error(self, event: Any) -> None:
         assert isinstance(event, JobExecutionEvent)

@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, home, views
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -11,3 +11,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    home.register(app, deps)

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import commands, poll_blocks, poll_updates, polls, status
+from bot import commands, data_rights, digest_delivery, nudges, poll_blocks, poll_updates, polls, status
 from bot.deps import Deps
 from bot.mrkdwn import escape
 from handlers import blocks, views
@@ -50,6 +50,10 @@ class Commands:
             "status": self.status,
             "poll": self.poll,
             "close": self.close,
+            "digest": self.digest,
+            "nudges": self.nudges,
+            "forget-me": self.forget_me,
+            "my-data": self.my_data,
         }
         self.modal_client = views.modal_client(deps.settings)
 
@@ -123,6 +127,65 @@ class Commands:
             return
         result = await asyncio.to_thread(polls.close, self.deps, int(argument), request.user_id)
         await ack(text=result.message, response_type="ephemeral")
+
+    async def digest(self, ack: AsyncAck, request: SlashCommand) -> None:
+        try:
+            digest_request = await asyncio.to_thread(
+                digest_delivery.authorise,
+                self.deps,
+                request.user_id,
+                request.arguments,
+                request.channel_id,
+                request.channel_name,
+            )
+        except digest_delivery.DigestRefused as refused:
+            await ack(text=f":warning: {refused}", response_type="ephemeral")
+            return
+        where = {
+            "dm": "by direct message",
+            "channel": "in the workshop channel",
+            "thread": "under the first question",
+        }
+        await ack(
+            text=f"Compiling the digest of `{digest_request.slug}`; it will arrive {where[digest_request.destination]}.",
+            response_type="ephemeral",
+        )
+        self.deps.later(digest_delivery.deliver_or_report, self.deps, digest_request)
+
+    async def nudges(self, ack: AsyncAck, request: SlashCommand) -> None:
+        choice = request.arguments.strip().lower()
+        if choice not in ("on", "off"):
+            await ack(text="Usage: `/roundtable nudges off` (or `on`).", response_type="ephemeral")
+            return
+        await asyncio.to_thread(nudges.set_preference, self.deps, request.user_id, choice == "on")
+        text = (
+            "Reminders are on: before a question closes, you may get one private message if you have not answered."
+            if choice == "on"
+            else "Reminders are off: Roundtable will not message you about unanswered questions."
+        )
+        await ack(text=text, response_type="ephemeral")
+
+    async def forget_me(self, ack: AsyncAck, request: SlashCommand) -> None:
+        if request.arguments.strip().lower() != "confirm":
+            held = await asyncio.to_thread(data_rights.summary_of, self.deps.db, request.user_id)
+            await ack(
+                text=(
+                    f"Roundtable holds {held.responses} of your answers and {held.votes} of your votes in named polls. "
+                    "To delete them for good, run `/roundtable forget-me confirm`. "
+                    "Votes in anonymous polls cannot be traced to you and stay counted."
+                ),
+                response_type="ephemeral",
+            )
+            return
+        responses, votes = await asyncio.to_thread(data_rights.forget_person, self.deps.db, request.user_id)
+        await ack(
+            text=f"Deleted {responses} answers and {votes} votes. Nothing stored links you to what remains.",
+            response_type="ephemeral",
+        )
+
+    async def my_data(self, ack: AsyncAck, request: SlashCommand) -> None:
+        await ack(text="Your data is on its way as a file in a direct message.", response_type="ephemeral")
+        self.deps.later(data_rights.send_export, self.deps, request.user_id)
 
 
 def register(app: AsyncApp, deps: Deps) -> Commands:

@@ -37,7 +37,7 @@ AGREEMENT_SCALE = ("Strongly agree", "Agree", "Neither agree nor disagree", "Dis
 TOP_KEYS = ("workshop", "questions", "polls")
 WORKSHOP_KEYS = (
     "slug", "title", "description", "channel", "timezone", "starts", "ends", "chatham_house", "nudges",
-    "organisers", "chairs", "participants", "sectors",
+    "nudge_hours_before", "organisers", "chairs", "participants", "sectors", "sector_tagging", "sector_min_group",
 )  # fmt: skip
 QUESTION_KEYS = ("text", "phase", "post_at", "close_at")
 POLL_KEYS = (
@@ -100,6 +100,9 @@ class WorkshopSpec:
     participants: tuple[str, ...]
     invite_channel: bool  # participants = "channel": everyone in the channel is invited
     sectors: tuple[tuple[str, tuple[str, ...]], ...]
+    nudge_hours_before: int
+    sector_tagging: bool
+    sector_min_group: int
     questions: tuple[QuestionSpec, ...]
     polls: tuple[PollSpec, ...]
 
@@ -177,6 +180,15 @@ class _Table:
             self.fail(key, "must not be empty")
         elif limit is not None and len(value) > limit:
             self.fail(key, f"is {len(value)} characters; at most {limit} allowed")
+        return value
+
+    def whole(self, key: str, default: int, *, low: int, high: int) -> int:
+        value: int | None = self.get(key, int, "a whole number", required=False)
+        if value is None:
+            return default
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low} and {high}, got {value}")
+            return default
         return value
 
     def flag(self, key: str, default: bool) -> bool:
@@ -317,6 +329,9 @@ def _parse_workshop_table(table: _Table, present: object) -> tuple[dict[str, Any
         "participants": participants,
         "invite_channel": invite_channel,
         "sectors": _parse_sectors(table),
+        "nudge_hours_before": table.whole("nudge_hours_before", 24, low=1, high=24 * 14),
+        "sector_tagging": table.flag("sector_tagging", False),
+        "sector_min_group": table.whole("sector_min_group", 3, low=2, high=100),
     }
     return fields, clock
 
@@ -766,7 +781,9 @@ def _reflow(text: str) -> str:
 def _workshop_values(spec: WorkshopSpec) -> dict[str, Any]:
     return {"title": spec.title, "description": spec.description, "channel_ref": spec.channel,
             "timezone": spec.timezone, "starts_at": spec.starts_at, "ends_at": spec.ends_at,
-            "chatham_house": spec.chatham_house, "nudges_enabled": spec.nudges}  # fmt: skip
+            "chatham_house": spec.chatham_house, "nudges_enabled": spec.nudges,
+            "nudge_hours_before": spec.nudge_hours_before, "invite_channel": spec.invite_channel,
+            "sector_tagging": spec.sector_tagging, "sector_min_group": spec.sector_min_group}  # fmt: skip
 
 
 def _sync_workshop(session: Session, spec: WorkshopSpec, now: datetime) -> tuple[Workshop, bool, bool]:

@@ -369,3 +369,24 @@ def test_failed_question_left_unchanged_in_the_file_stays_failed(database: Datab
         first.state, first.error = PostState.FAILED, "channel_not_found"
     assert not load(database).changed
     assert questions(database)[0].state == PostState.FAILED
+
+
+def test_experience_settings_are_stored_on_the_workshop(database: Database) -> None:
+    text = BASE.replace(
+        "[workshop]\n",
+        '[workshop]\nnudge_hours_before = 48\nsector_tagging = true\nsector_min_group = 4\nparticipants = "channel"\n',
+        1,
+    )
+    load(database, text)
+    with database.reading() as session:
+        workshop = workshop_row(session)
+    assert (workshop.nudge_hours_before, workshop.sector_tagging, workshop.sector_min_group) == (48, True, 4)
+    assert workshop.invite_channel is True
+
+
+def test_out_of_range_experience_settings_are_named_precisely() -> None:
+    text = BASE.replace("[workshop]\n", '[workshop]\nsector_min_group = 1\nnudge_hours_before = "soon"\n', 1)
+    with pytest.raises(WorkshopFileError) as failed:
+        parse_workshop_text(text, source="x.toml")
+    assert "x.toml: workshop.sector_min_group: must be between 2 and 100, got 1" in failed.value.lines
+    assert "x.toml: workshop.nudge_hours_before: expected a whole number, got a string" in failed.value.lines

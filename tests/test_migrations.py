@@ -46,7 +46,7 @@ def test_migrations_at_head_match_the_models(database_url: str) -> None:
         engine.dispose()
 
 
-def test_upgrade_keeps_existing_workshops_and_gives_them_the_new_defaults(database_url: str) -> None:
+def test_upgrade_keeps_existing_rows_and_gives_workshops_the_new_defaults(database_url: str) -> None:
     from sqlalchemy import text
 
     engine = make_engine(database_url)

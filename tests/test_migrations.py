@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from storage import migrate
@@ -47,8 +47,6 @@ def test_migrations_at_head_match_the_models(database_url: str) -> None:
 
 
 def test_upgrade_keeps_existing_rows_and_gives_workshops_the_new_defaults(database_url: str) -> None:
-    from sqlalchemy import text
-
     engine = make_engine(database_url)
     try:
         migrate.upgrade(engine, "0001")
@@ -61,6 +59,17 @@ def test_upgrade_keeps_existing_rows_and_gives_workshops_the_new_defaults(databa
                     " '2029-01-01', '2029-01-01')"
                 )
             )
+            connection.execute(
+                text(
+                    "INSERT INTO question (workshop_id, position, text, phase, post_at, state, attempts)"
+                    " SELECT id, 0, 'Kept?', 'pre', '2030-01-01', 'scheduled', 0 FROM workshop"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO role (workshop_id, user_id, role) SELECT id, 'U1', 'organiser' FROM workshop"
+                )
+            )
         migrate.upgrade(engine)
         with engine.connect() as connection:
             row = connection.execute(
@@ -68,6 +77,10 @@ def test_upgrade_keeps_existing_rows_and_gives_workshops_the_new_defaults(databa
                     "SELECT nudge_hours_before, invite_channel, sector_tagging, sector_min_group FROM workshop"
                 )
             ).one()
+            children = connection.execute(
+                text("SELECT (SELECT count(*) FROM question), (SELECT count(*) FROM role)")
+            ).one()
         assert tuple(row) == (24, False, False, 3)
+        assert tuple(children) == (1, 1)  # copying the parent table must not cascade into its children
     finally:
         engine.dispose()

@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--since", type=_timestamp, help="only answers and votes from this time (ISO 8601; UTC if no offset)"
     )
     digest.add_argument("--until", type=_timestamp, help="only answers and votes before this time")
-    digest.add_argument("--table", default="responses", choices=("responses", "polls"), help="CSV table")
+    digest.add_argument(
+        "--table", default="responses", choices=("responses", "polls", "reasons", "sectors"), help="CSV table"
+    )
     digest.set_defaults(handler=cmd_digest)
     return parser
 

@@ -1,7 +1,7 @@
 """Read everything one workshop's digest needs in a fixed number of queries, as plain rows.
 
-Seven queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
-invitees): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
+Eight queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
+poll reasons, invitees): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
 ORM entities, so 100,000 responses cost tuples rather than identity-mapped objects.
 """
 
@@ -12,7 +12,18 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, col, select
 
-from storage.models import Invitee, Poll, PollOption, PollState, PostState, Question, Response, Vote, Workshop
+from storage.models import (
+    Invitee,
+    Poll,
+    PollOption,
+    PollReason,
+    PollState,
+    PostState,
+    Question,
+    Response,
+    Vote,
+    Workshop,
+)
 
 PHASES = ("all", "pre", "live", "post")
 
@@ -28,6 +39,8 @@ class WorkshopRow(NamedTuple):
     starts_at: datetime
     ends_at: datetime
     chatham_house: bool
+    sector_tagging: bool
+    sector_min_group: int
 
 
 class QuestionRow(NamedTuple):
@@ -73,6 +86,19 @@ class VoteRow(NamedTuple):
     user_id: str | None
 
 
+class ReasonRow(NamedTuple):
+    poll_id: int
+    voter_key: str
+    user_id: str | None
+    text: str
+    created_at: datetime
+
+
+class InviteeRow(NamedTuple):
+    user_id: str
+    sector: str | None
+
+
 class WorkshopData(NamedTuple):
     workshop: WorkshopRow
     questions: Sequence[QuestionRow]
@@ -80,7 +106,8 @@ class WorkshopData(NamedTuple):
     polls: Sequence[PollRow]
     options: Sequence[OptionRow]  # by poll, then position
     votes: Sequence[VoteRow]
-    invitee_ids: Sequence[str]
+    reasons: Sequence[ReasonRow]  # by poll, oldest first
+    invitees: Sequence[InviteeRow]
 
 
 def load_workshop_data(
@@ -94,7 +121,7 @@ def load_workshop_data(
     """Everything for the workshop `slug`, or None when there is no such workshop.
 
     `phase` keeps only questions and polls of that phase (polls without a phase count as live);
-    `since`/`until` keep only responses and votes created in [since, until).
+    `since`/`until` keep only responses, votes and poll reasons created in [since, until).
     """
     if phase not in PHASES:
         raise ValueError(f"unknown phase {phase!r}")
@@ -131,9 +158,17 @@ def load_workshop_data(
         .where(poll_filter, *_window(Vote, since, until))
         .order_by(col(Vote.poll_id), col(Vote.id))
     ).all()
+    reasons = session.execute(
+        select(*_columns(ReasonRow, PollReason))
+        .join(Poll, col(Poll.id) == col(PollReason.poll_id))
+        .where(poll_filter, *_window(PollReason, since, until))
+        .order_by(col(PollReason.poll_id), col(PollReason.created_at), col(PollReason.id))
+    ).all()
     invitees = session.execute(
-        select(col(Invitee.user_id)).where(col(Invitee.workshop_id) == workshop.id).order_by(col(Invitee.id))
-    ).scalars()
+        select(*_columns(InviteeRow, Invitee))
+        .where(col(Invitee.workshop_id) == workshop.id)
+        .order_by(col(Invitee.id))
+    ).all()
     return WorkshopData(
         workshop=workshop,
         questions=[QuestionRow(*row) for row in questions],
@@ -141,7 +176,8 @@ def load_workshop_data(
         polls=[PollRow(*row) for row in polls],
         options=[OptionRow(*row) for row in options],
         votes=[VoteRow(*row) for row in votes],
-        invitee_ids=list(invitees),
+        reasons=[ReasonRow(*row) for row in reasons],
+        invitees=[InviteeRow(*row) for row in invitees],
     )
 
 
@@ -163,7 +199,7 @@ def _poll_phase(phase: str) -> ColumnElement[bool]:
 
 
 def _window(
-    model: type[Response] | type[Vote], since: datetime | None, until: datetime | None
+    model: type[Response] | type[Vote] | type[PollReason], since: datetime | None, until: datetime | None
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if since is not None:

@@ -1,10 +1,17 @@
-"""Seed digest test data by inserting model rows directly, plus one hand-made sample workshop."""
+"""Seed digest test data by inserting model rows directly, plus one hand-made sample workshop.
 
+Also `every_format` and `leaks`, to scan every output of a digest for things that must not be there.
+"""
+
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pdf_text import pdf_text
 from sqlmodel import Session
 
+from bot.digest import CSV_TABLES, render, summary_blocks
+from bot.digest.model import Digest
 from storage.db import Database
 from storage.models import (
     Invitee,
@@ -12,6 +19,7 @@ from storage.models import (
     Poll,
     PollKind,
     PollOption,
+    PollReason,
     PollState,
     PostState,
     Question,
@@ -101,6 +109,38 @@ def vote(
     )
 
 
+def add_reason(
+    session: Session,
+    poll: Poll,
+    voter_key: str,
+    text: str,
+    *,
+    user_id: str | None = None,
+    at: datetime = T0,
+) -> None:
+    session.add(PollReason(poll_id=poll.id, voter_key=voter_key, user_id=user_id, text=text, created_at=at))
+
+
+def every_format(digest: Digest) -> dict[str, str]:
+    """Each output as searchable text: PDF text is read back from the drawing operators."""
+    pdf = render(digest, "pdf")
+    outputs = {fmt: render(digest, fmt).decode("utf-8") for fmt in ("md", "html", "json")}
+    outputs |= {f"csv-{table}": render(digest, "csv", table=table).decode("utf-8") for table in CSV_TABLES}
+    outputs |= {
+        "pdf-text": pdf_text(pdf),
+        "pdf-bytes": pdf.decode("latin-1"),
+        "blocks": json.dumps(summary_blocks(digest), ensure_ascii=False),
+    }
+    return outputs
+
+
+def leaks(outputs: dict[str, str], needles: list[str]) -> list[tuple[str, str]]:
+    """(format, needle) for every needle found, case-insensitively, in any output."""
+    return [
+        (fmt, needle) for fmt, text in outputs.items() for needle in needles if needle.lower() in text.lower()
+    ]
+
+
 # The sample workshop. Ids and names are distinctive so a leak is easy to spot in any format's bytes.
 USERS = {"U0ADA001": "Adaline", "U0BART02": "Bartholomew", "U0CORD03": "Cordelia", "U0DESM04": "Desmond"}
 INVITED = [*USERS, "U0EMER05"]
@@ -114,7 +154,11 @@ class Sample:
 
 
 def seed_sample(database: Database, *, chatham: bool = True, slug: str = "grid") -> Sample:
-    """Three reported questions (one unposted), an attributed poll, a pre/post pair and a multiple-choice poll."""
+    """Three reported questions (one unposted), an attributed poll, a pre/post pair and a multiple-choice poll.
+
+    Voters gave reasons on the attributed poll, the "before" poll and the multiple-choice poll (one of them
+    chose several options, one gave a reason without a vote on record).
+    """
     u1, u2, u3, u4 = USERS
     k = VOTER_KEYS
     with database.transaction() as s:
@@ -140,6 +184,9 @@ def seed_sample(database: Database, *, chatham: bool = True, slug: str = "grid")
         vote(s, poll, a, u1, user_id=u1)
         vote(s, poll, a, u2, user_id=u2)
         vote(s, poll, b, u3, user_id=u3)
+        add_reason(s, poll, u1, "Storage smooths the peaks", user_id=u1, at=T0 + timedelta(minutes=1))
+        add_reason(s, poll, u3, "Grid first, then storage", user_id=u3, at=T0 + timedelta(minutes=2))
+        add_reason(s, poll, u2, "Cheapest per tonne", user_id=u2, at=T0 + timedelta(minutes=3))
 
         labels = ["Yes", "No", "Unsure"]
         pre, (yes, no, unsure) = add_poll(
@@ -147,6 +194,8 @@ def seed_sample(database: Database, *, chatham: bool = True, slug: str = "grid")
         )
         for key, option in ((k["hmac1"], yes), (k["hmac2"], no), (k["hmac3"], unsure), (k["hmac4"], no)):
             vote(s, pre, option, key)
+        add_reason(s, pre, k["hmac2"], "Too little time", at=T0 + timedelta(minutes=1))
+        add_reason(s, pre, k["hmac1"], "Storage is cheap now", at=T0 + timedelta(minutes=2))
         post, (yes2, no2, _u2) = add_poll(
             s, w, 3, "Is net zero by 2030 achievable?", labels, pair_key="nz", phase=Phase.POST
         )
@@ -159,4 +208,7 @@ def seed_sample(database: Database, *, chatham: bool = True, slug: str = "grid")
         vote(s, multi, tax, k["hmac1"], slot=0)
         vote(s, multi, grants, k["hmac1"], slot=1)
         vote(s, multi, grants, k["hmac2"], slot=1)
+        add_reason(s, multi, k["hmac1"], "A mix of levers", at=T0 + timedelta(minutes=1))
+        add_reason(s, multi, k["hmac4"], "Undecided for now", at=T0 + timedelta(minutes=2))
+        add_reason(s, multi, k["hmac2"], "Grants <work> & pay back", at=T0 + timedelta(minutes=3))
     return Sample(slug=slug, chatham=chatham)

@@ -8,6 +8,7 @@ from digest_seed import (
     USERS,
     add_poll,
     add_question,
+    add_reason,
     add_response,
     add_workshop,
     seed_sample,
@@ -18,7 +19,7 @@ from sqlalchemy import event
 from bot.digest import DigestError, WorkshopNotFound, compile_digest
 from bot.digest.model import OptionShift, Transition
 from storage.db import Database
-from storage.models import Phase, PollKind, PollState
+from storage.models import Invitee, Phase, PollKind, PollState
 
 
 def test_unknown_slug_raises_workshop_not_found_naming_the_slug(database: Database) -> None:
@@ -180,7 +181,8 @@ def test_chatham_house_workshop_names_nobody(database: Database) -> None:
 def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Database) -> None:
     def queries_for(slug: str, size: int) -> int:
         with database.transaction() as s:
-            w = add_workshop(s, slug)
+            w = add_workshop(s, slug, sector_tagging=True)
+            s.add_all(Invitee(workshop_id=w.id, user_id=f"U{n}", sector=f"s{n % 3}") for n in range(size * 3))
             for position in range(size):
                 q = add_question(s, w, position, f"Q{position}")
                 for n in range(size):
@@ -190,6 +192,12 @@ def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Datab
                 )
                 for n in range(size):
                     vote(s, poll, options[n % 2], f"v{n}")
+                    add_reason(s, poll, f"v{n}", "because")
+                attributed, choices = add_poll(
+                    s, w, size + position, f"A{position}", ["a", "b"], anonymous=False
+                )
+                for n in range(size):
+                    vote(s, attributed, choices[n % 2], f"U{n}", user_id=f"U{n}")
         statements: list[str] = []
 
         def record(*args: object) -> None:
@@ -203,3 +211,6 @@ def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Datab
         return len(statements)
 
     assert queries_for("small", 1) == queries_for("large", 12)
+    large = compile_digest(database, "large")
+    assert all(len(poll.reasons) == 12 for poll in large.polls if poll.anonymous)
+    assert all(poll.by_sector for poll in large.polls if not poll.anonymous)

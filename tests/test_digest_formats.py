@@ -64,6 +64,8 @@ def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> No
         "starts_at": None,
         "ends_at": None,
         "chatham_house": True,
+        "sector_tagging": False,
+        "sector_min_group": 3,
     }
     assert data["workshop"]["starts_at"] == "2025-03-04T09:00:00-05:00"
     assert data["summary"] | {"by_phase": None} == {
@@ -86,6 +88,7 @@ def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> No
         "created_at": "2025-03-03T13:00:00-05:00",
         "edited": True,
         "author": None,
+        "sector": None,
     }
     assert [(p["question"], p["kind"], p["total_voters"]) for p in data["polls"]] == [
         ("Which first?", "single", 3),

@@ -3,11 +3,9 @@
 import json
 
 import pytest
-from digest_seed import INVITED, USERS, VOTER_KEYS, seed_sample
-from pdf_text import pdf_text
+from digest_seed import INVITED, USERS, VOTER_KEYS, every_format, leaks, seed_sample
 
-from bot.digest import compile_digest, poll_chart_png, render, summary_blocks
-from bot.digest.model import Digest
+from bot.digest import compile_digest, poll_chart_png, render
 from storage.db import Database
 
 USER_IDS = sorted(set(INVITED) | set(USERS))
@@ -15,30 +13,11 @@ NAMES = [*sorted(USERS.values()), "cordelia"]  # "cordelia" is Slack's own label
 HMAC_KEYS = sorted(VOTER_KEYS.values())
 
 
-def every_format(digest: Digest) -> dict[str, str]:
-    """Each output as searchable text: PDF text is read back from the drawing operators."""
-    pdf = render(digest, "pdf")
-    outputs = {fmt: render(digest, fmt).decode("utf-8") for fmt in ("md", "html", "json", "csv")}
-    outputs |= {
-        "csv-polls": render(digest, "csv", table="polls").decode("utf-8"),
-        "pdf-text": pdf_text(pdf),
-        "pdf-bytes": pdf.decode("latin-1"),
-        "blocks": json.dumps(summary_blocks(digest), ensure_ascii=False),
-    }
-    return outputs
-
-
-def _leaks(outputs: dict[str, str], needles: list[str]) -> list[tuple[str, str]]:
-    return [
-        (fmt, needle) for fmt, text in outputs.items() for needle in needles if needle.lower() in text.lower()
-    ]
-
-
 def test_chatham_house_digest_has_no_name_user_id_or_voter_key_in_any_format(database: Database) -> None:
     seed_sample(database, chatham=True)
     digest = compile_digest(database, "grid", display_names=USERS)  # names offered, must be ignored
     outputs = every_format(digest)
-    assert _leaks(outputs, USER_IDS + NAMES + HMAC_KEYS) == []
+    assert leaks(outputs, USER_IDS + NAMES + HMAC_KEYS) == []
     assert "a participant" in outputs["pdf-text"]
     assert "Chatham House Rule" in outputs["md"]
 
@@ -54,12 +33,12 @@ def test_chatham_house_json_and_csv_carry_no_per_person_fields(database: Databas
 def test_attributed_digest_shows_display_names_in_every_format(database: Database) -> None:
     seed_sample(database, chatham=False)
     outputs = every_format(compile_digest(database, "grid", display_names=USERS))
-    for fmt in ("md", "html", "json", "csv", "pdf-text"):
+    for fmt in ("md", "html", "json", "csv-responses", "pdf-text"):
         for name in ("Adaline", "Bartholomew", "Desmond"):
             assert name in outputs[fmt], (fmt, name)
     # The attributed poll lists its voters; ids never show when a display name is known.
     assert "Cordelia" in outputs["md"]
-    assert _leaks(outputs, list(USERS)) == []
+    assert leaks(outputs, list(USERS)) == []
 
 
 @pytest.mark.parametrize("chatham", [True, False])
@@ -69,7 +48,7 @@ def test_anonymous_polls_never_reveal_voters(database: Database, chatham: bool) 
     anonymous = [poll for poll in digest.polls if poll.anonymous]
     assert len(anonymous) == 3
     assert all(option.voters == () for poll in anonymous for option in poll.options)
-    assert _leaks(every_format(digest), HMAC_KEYS) == []
+    assert leaks(every_format(digest), HMAC_KEYS) == []
     for poll in anonymous:
         chart = poll_chart_png(poll)
         assert not any(key.encode() in chart for key in HMAC_KEYS)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bot.digest.charts import poll_chart_png
 from bot.digest.compile import DigestError, WorkshopNotFound, compile_digest
 from bot.digest.model import Digest, PollSection
+from bot.digest.render_csv import TABLES as CSV_TABLES
 from bot.digest.render_csv import render_csv
 from bot.digest.render_html import render_html
 from bot.digest.render_json import render_json
@@ -32,7 +33,7 @@ _TEXT_RENDERERS: dict[str, Callable[[Digest], str]] = {
 
 
 def render(digest: Digest, fmt: str, *, table: str = "responses") -> bytes:
-    """The digest in format `fmt` (md, html, pdf, json, csv); `table` picks the CSV table (responses, polls)."""
+    """The digest in format `fmt` (md, html, pdf, json, csv); `table` picks the CSV table (see `CSV_TABLES`)."""
     if fmt == "pdf":
         return render_pdf(digest)
     if fmt == "csv":
@@ -46,6 +47,7 @@ def render(digest: Digest, fmt: str, *, table: str = "responses") -> bytes:
 
 
 __all__ = [
+    "CSV_TABLES",
     "FORMATS",
     "MEDIA_TYPES",
     "Digest",

@@ -1,7 +1,9 @@
 """Compile one workshop's stored data into a `Digest`: counts, ordering, pairs and the privacy rules.
 
-This is the only place that sees user ids. Under the Chatham House Rule (the workshop's flag) nothing
-that names or singles out a person leaves this module; anonymous polls never list voters in any mode.
+This is the only place that sees user ids (with `polls`, `reasons` and `sectors`, which it calls). Under the
+Chatham House Rule (the workshop's flag) nothing that names or singles out a person leaves the compiler;
+anonymous polls never list voters in any mode. With sector tagging on, responses carry the author's sector
+label instead, only for sectors of at least the workshop's minimum group (see `sectors`).
 """
 
 import gc
@@ -20,7 +22,8 @@ from bot.digest.model import (
     ResponseItem,
 )
 from bot.digest.pairs import pair_shifts
-from bot.digest.polls import poll_sections
+from bot.digest.polls import Disclosure, poll_sections
+from bot.digest.sectors import sector_labels
 from bot.digest.slacktext import mention_renderer, render_slack_text
 from storage.db import Database
 from storage.digest import (
@@ -97,11 +100,18 @@ def build_digest(
     chatham = workshop.chatham_house
     attributed_voters = _attributed_voters(data.polls, data.votes)
     participants = {row.user_id for row in data.responses} | attributed_voters
-    invited = set(data.invitee_ids)
+    invited = {row.user_id for row in data.invitees}
     denominator = len(invited) if invited else len(participants)
+    disclosure = Disclosure(
+        chatham=chatham,
+        display_names=display_names,
+        mention=mention_renderer(chatham, display_names),
+        sectors=sector_labels(data.invitees, workshop.sector_min_group) if workshop.sector_tagging else None,
+        min_group=workshop.sector_min_group,
+    )
 
-    questions = _questions(data.questions, data.responses, zone, chatham, display_names, denominator)
-    polls, poll_ids = poll_sections(data.polls, data.options, data.votes, chatham, display_names)
+    questions = _questions(data.questions, data.responses, zone, disclosure, denominator)
+    polls, poll_ids = poll_sections(data.polls, data.options, data.votes, data.reasons, disclosure)
     return Digest(
         slug=workshop.slug,
         title=workshop.title,
@@ -126,6 +136,8 @@ def build_digest(
             per_day=_per_day(questions),
             per_phase=_per_phase(questions, data.questions, data.responses),
         ),
+        sector_tagging=workshop.sector_tagging,
+        sector_min_group=workshop.sector_min_group,
     )
 
 
@@ -145,14 +157,13 @@ def _questions(
     rows: Sequence[QuestionRow],
     responses: Iterable[ResponseRow],
     zone: tzinfo,
-    chatham: bool,
-    display_names: Mapping[str, str],
+    disclosure: Disclosure,
     denominator: int,
 ) -> tuple[QuestionSection, ...]:
     by_question: dict[int, list[ResponseRow]] = defaultdict(list)
     for response in responses:
         by_question[response.question_id].append(response)
-    mention = mention_renderer(chatham, display_names)
+    mention, names, sectors = disclosure.mention, disclosure.display_names, disclosure.sectors or {}
     sections: list[QuestionSection] = []
     for row in rows:
         answers = by_question.get(row.id, [])
@@ -164,7 +175,8 @@ def _questions(
                 text=render_slack_text(answer.text, mention),
                 created_at=answer.created_at.astimezone(zone),
                 edited=answer.edited_at is not None,
-                author=None if chatham else display_names.get(answer.user_id) or answer.user_id,
+                author=None if disclosure.chatham else names.get(answer.user_id) or answer.user_id,
+                sector=sectors.get(answer.user_id),
             )
             for answer in answers
         )

@@ -1,8 +1,9 @@
 """Wording and number formats shared by every renderer, so all formats say the same thing."""
 
 from datetime import datetime
+from itertools import groupby
 
-from bot.digest.model import Digest, PollSection
+from bot.digest.model import OTHER_SECTOR, Digest, PollSection, Reason, ResponseItem
 
 MONTHS = [
     "January",
@@ -69,7 +70,52 @@ def poll_caption(poll: PollSection) -> str:
     parts.append(plural(poll.total_voters, "voter"))
     if poll.mean is not None:
         parts.append(f"mean {poll.mean:.2f} on 1–{len(poll.options)}")
+    if poll.reasons:
+        parts.append(plural(len(poll.reasons), "reason"))
     return " · ".join(parts)
+
+
+def sector_notice(digest: Digest) -> str | None:
+    """How sector labels work, for digests of workshops with sector tagging on."""
+    if not digest.sector_tagging:
+        return None
+    return (
+        "Contributions are labelled by the author's sector. Sectors with fewer than "
+        f"{plural(digest.sector_min_group, 'invitee')} are combined into one group, itself left unlabelled "
+        "when still that small. Results by sector are given for attributed polls only: "
+        "anonymous votes cannot be linked to anyone."
+    )
+
+
+def sector_name(sector: str) -> str:
+    """The sector as it follows "a participant from"."""
+    return "another sector" if sector == OTHER_SECTOR else sector
+
+
+def sector_row(sector: str) -> str:
+    """The sector as a row heading of per-sector results."""
+    return "other sectors" if sector == OTHER_SECTOR else sector
+
+
+def byline(item: ResponseItem, sector_tagging: bool) -> str | None:
+    """Who wrote a response, as far as the digest may say: a name, a sector, both, or nothing."""
+    if item.sector is not None:
+        where = sector_name(item.sector)
+        return f"{item.author}, from {where}" if item.author else f"a participant from {where}"
+    if item.author:
+        return item.author
+    return "a participant" if sector_tagging else None
+
+
+def reason_groups(poll: PollSection) -> list[tuple[str, list[Reason]]]:
+    """The poll's reasons under headings: each option chosen, "Chose several", "No vote on record"."""
+    return [(heading, list(reasons)) for heading, reasons in groupby(poll.reasons, key=_reason_heading)]
+
+
+def _reason_heading(reason: Reason) -> str:
+    if reason.option is not None:
+        return reason.option
+    return "Chose several" if reason.several else "No vote on record"
 
 
 def summary_sentences(digest: Digest) -> list[str]:

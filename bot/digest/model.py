@@ -1,11 +1,14 @@
 """The compiled digest: frozen, renderer-ready data with no database objects and no user ids.
 
 Every renderer is a pure function of a `Digest`. Under the Chatham House Rule the compiler leaves every
-`author` and `voters` field empty, so no renderer can leak a name even by mistake.
+`author` and `voters` field empty, so no renderer can leak a name even by mistake. Sector labels are
+organiser-given sector names (or `OTHER_SECTOR`), only for groups of at least the workshop's minimum size.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+
+OTHER_SECTOR = "other"  # the sectors smaller than the minimum group, folded together
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +17,7 @@ class ResponseItem:
     created_at: datetime  # in the workshop's timezone
     edited: bool
     author: str | None = None  # display name; always None under the Chatham House Rule
+    sector: str | None = None  # the author's sector when sector tagging is on and the group is big enough
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,25 @@ class OptionResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """A voter's one-line "why", placed under the option they chose."""
+
+    text: str
+    option: str | None  # label of the one option chosen; None when several or no vote is on record
+    several: bool = False  # chose more than one option (multiple-choice polls)
+    author: str | None = None  # only for attributed polls outside Chatham House
+
+
+@dataclass(frozen=True, slots=True)
+class SectorResult:
+    """One sector's votes in an attributed poll; shares are of that sector's voters."""
+
+    sector: str
+    voters: int
+    options: tuple[OptionResult, ...]  # every option of the poll, `voters` always empty
+
+
+@dataclass(frozen=True, slots=True)
 class PollSection:
     number: int  # 1-based, in workshop order
     question: str
@@ -50,6 +73,8 @@ class PollSection:
     total_votes: int  # equals total_voters except for multiple-choice polls
     options: tuple[OptionResult, ...]
     mean: float | None = None  # scale polls: mean option position (1 = first option), two decimals
+    reasons: tuple[Reason, ...] = ()  # by option position, then "chose several", then no vote; oldest first
+    by_sector: tuple[SectorResult, ...] = ()  # attributed polls with sector tagging only; by sector name
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +148,5 @@ class Digest:
     polls: tuple[PollSection, ...]
     pairs: tuple[PairShift, ...]
     participation: Participation
+    sector_tagging: bool = False  # responses carry sector labels; attributed polls give per-sector results
+    sector_min_group: int = 3

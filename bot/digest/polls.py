@@ -1,18 +1,32 @@
-"""Poll sections: counts, shares of voters, scale means, and voter names only where allowed."""
+"""Poll sections: counts, shares of voters, scale means, reasons, per-sector results and voter names only where allowed."""
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from bot.digest.model import OptionResult, PollSection
-from storage.digest import UNPOSTED_POLL_STATES, OptionRow, PollRow, VoteRow
+from bot.digest.model import OptionResult, PollSection, SectorResult
+from bot.digest.reasons import poll_reasons
+from bot.digest.sectors import sector_results
+from storage.digest import UNPOSTED_POLL_STATES, OptionRow, PollRow, ReasonRow, VoteRow
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """What the workshop allows the poll sections to show."""
+
+    chatham: bool
+    display_names: Mapping[str, str]
+    mention: Callable[[str, str], str]
+    sectors: Mapping[str, str] | None  # user id -> sector label; None when sector tagging is off
+    min_group: int
 
 
 def poll_sections(
     rows: Sequence[PollRow],
     options: Iterable[OptionRow],
     votes: Iterable[VoteRow],
-    chatham: bool,
-    display_names: Mapping[str, str],
+    reasons: Iterable[ReasonRow],
+    disclosure: Disclosure,
 ) -> tuple[tuple[PollSection, ...], tuple[int, ...]]:
     """Poll sections plus, index for index, the poll ids they came from (for pairing)."""
     options_by_poll: dict[int, list[OptionRow]] = defaultdict(list)
@@ -21,16 +35,29 @@ def poll_sections(
     votes_by_poll: dict[int, list[VoteRow]] = defaultdict(list)
     for vote in votes:
         votes_by_poll[vote.poll_id].append(vote)
+    reasons_by_poll: dict[int, list[ReasonRow]] = defaultdict(list)
+    for reason in reasons:
+        reasons_by_poll[reason.poll_id].append(reason)
     sections: list[PollSection] = []
     ids: list[int] = []
     for row in rows:
         poll_votes = votes_by_poll.get(row.id, [])
         if not poll_votes and row.state in UNPOSTED_POLL_STATES:
             continue
-        list_voters = not chatham and not row.anonymous
-        sections.append(
-            _poll(row, len(sections) + 1, options_by_poll[row.id], poll_votes, list_voters, display_names)
+        poll_options = options_by_poll[row.id]
+        named = not disclosure.chatham and not row.anonymous
+        section = _poll(row, len(sections) + 1, poll_options, poll_votes, named, disclosure.display_names)
+        by_sector: tuple[SectorResult, ...] = ()
+        if disclosure.sectors is not None and not row.anonymous:  # anonymous voter keys cannot be linked
+            by_sector = sector_results(poll_options, poll_votes, disclosure.sectors, disclosure.min_group)
+        reason_items = poll_reasons(
+            reasons_by_poll.get(row.id, []),
+            poll_options,
+            poll_votes,
+            attribute=named,
+            display_names=disclosure.display_names,
         )
+        sections.append(replace(section, reasons=reason_items, by_sector=by_sector))
         ids.append(row.id)
     return tuple(sections), tuple(ids)
 

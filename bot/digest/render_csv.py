@@ -1,4 +1,5 @@
-"""CSV digest tables: `responses` (one row per response) or `polls` (one row per poll option).
+"""CSV digest tables: `responses` (one row per response), `polls` (one row per poll option), `reasons`
+(one row per poll reason) or `sectors` (one row per poll, sector and option).
 
 UTF-8 with a byte-order mark so spreadsheet programs detect the encoding. Cells that a spreadsheet would
 run as a formula (starting with = + - @ or a control character) get a leading apostrophe.
@@ -6,7 +7,7 @@ run as a formula (starting with = + - @ or a control character) get a leading ap
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.digest.model import Digest
 
@@ -19,6 +20,7 @@ RESPONSE_COLUMNS = (
     "edited",
     "author",
     "text",
+    "sector",
 )
 POLL_COLUMNS = (
     "poll_number",
@@ -33,7 +35,26 @@ POLL_COLUMNS = (
     "votes",
     "percent",
 )
-TABLES = ("responses", "polls")
+REASON_COLUMNS = (
+    "poll_number",
+    "poll_question",
+    "reason_number",
+    "option_label",
+    "chose_several",
+    "author",
+    "text",
+)
+SECTOR_COLUMNS = (
+    "poll_number",
+    "poll_question",
+    "sector",
+    "sector_voters",
+    "option_position",
+    "option_label",
+    "votes",
+    "percent",
+)
+TABLES = ("responses", "polls", "reasons", "sectors")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -44,13 +65,13 @@ def _safe(value: object) -> object:
 
 
 def render_csv(digest: Digest, table: str = "responses") -> str:
-    if table not in TABLES:
-        raise ValueError(f"unknown CSV table {table!r} (use responses or polls)")
+    if table not in _TABLES:
+        raise ValueError(f"unknown CSV table {table!r} (use {', '.join(TABLES[:-1])} or {TABLES[-1]})")
+    columns, rows = _TABLES[table]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    rows = _responses(digest) if table == "responses" else _polls(digest)
-    writer.writerow(RESPONSE_COLUMNS if table == "responses" else POLL_COLUMNS)
-    writer.writerows([_safe(cell) for cell in row] for row in rows)
+    writer.writerow(columns)
+    writer.writerows([_safe(cell) for cell in row] for row in rows(digest))
     return "\ufeff" + buffer.getvalue()
 
 
@@ -67,6 +88,7 @@ def _responses(digest: Digest) -> Iterable[tuple[object, ...]]:
                 "yes" if r.edited else "no",
                 r.author or "",
                 r.text,
+                r.sector or "",
             )
 
 
@@ -86,3 +108,41 @@ def _polls(digest: Digest) -> Iterable[tuple[object, ...]]:
                 o.votes,
                 f"{o.percent:.1f}",
             )
+
+
+def _reasons(digest: Digest) -> Iterable[tuple[object, ...]]:
+    for p in digest.polls:
+        for index, r in enumerate(p.reasons, start=1):
+            yield (
+                p.number,
+                p.question,
+                index,
+                r.option or "",
+                "yes" if r.several else "no",
+                r.author or "",
+                r.text,
+            )
+
+
+def _sectors(digest: Digest) -> Iterable[tuple[object, ...]]:
+    for p in digest.polls:
+        for s in p.by_sector:
+            for o in s.options:
+                yield (
+                    p.number,
+                    p.question,
+                    s.sector,
+                    s.voters,
+                    o.position,
+                    o.label,
+                    o.votes,
+                    f"{o.percent:.1f}",
+                )
+
+
+_TABLES: dict[str, tuple[tuple[str, ...], Callable[[Digest], Iterable[tuple[object, ...]]]]] = {
+    "responses": (RESPONSE_COLUMNS, _responses),
+    "polls": (POLL_COLUMNS, _polls),
+    "reasons": (REASON_COLUMNS, _reasons),
+    "sectors": (SECTOR_COLUMNS, _sectors),
+}

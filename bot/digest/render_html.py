@@ -17,11 +17,13 @@ main{max-width:52rem;margin:0 auto;padding:1rem 1.25rem 3rem}
 h1{font-size:1.8rem;line-height:1.2;margin:1rem 0 .25rem}
 h2{font-size:1.35rem;margin:2rem 0 .75rem;padding-bottom:.25rem;border-bottom:2px solid #d8dde3}
 h3{font-size:1.1rem;margin:1.5rem 0 .4rem}
+h4{font-size:1rem;margin:1rem 0 .3rem}
 .meta,.caption{color:#555;font-size:.92rem;margin:.2rem 0}
 .notice{background:#f3f5f8;border-left:4px solid #5a6b7d;padding:.5rem .75rem;font-size:.95rem}
 .text,blockquote{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}
 ol.responses{padding-left:1.6rem}
 ol.responses li{margin:.6rem 0}
+ul.reasons{padding-left:1.2rem;margin:.2rem 0 .6rem}ul.reasons li{margin:.35rem 0}
 blockquote{margin:0;padding:.35rem .75rem;border-left:3px solid #c5ccd4;background:#fafbfc}
 .by{font-size:.85rem;color:#555;margin:.15rem 0 0}
 .conclusion{border:1px solid #c5ccd4;border-radius:4px;padding:.5rem .75rem;margin:.75rem 0}
@@ -56,6 +58,8 @@ def render_html(digest: Digest) -> str:
     ]
     if digest.chatham_house:
         out.append(f'<p class="notice">{_e(fmt.CHATHAM_NOTICE)}</p>\n')
+    if sectors := fmt.sector_notice(digest):
+        out.append(f'<p class="notice">{_e(sectors)}</p>\n')
     if note := fmt.window_note(digest):
         out.append(f'<p class="meta">{_e(note)}</p>\n')
     if digest.description:
@@ -67,7 +71,7 @@ def render_html(digest: Digest) -> str:
     if digest.questions:
         out.append('<section id="questions">\n<h2>Questions</h2>\n')
         for question in digest.questions:
-            _question(out, question)
+            _question(out, question, digest.sector_tagging)
         out.append("</section>\n")
     if digest.polls:
         out.append('<section id="polls">\n<h2>Polls</h2>\n')
@@ -85,7 +89,7 @@ def render_html(digest: Digest) -> str:
     return "".join(out)
 
 
-def _question(out: list[str], question: QuestionSection) -> None:
+def _question(out: list[str], question: QuestionSection, sector_tagging: bool) -> None:
     out.append(f'<article class="question" id="q{question.number}">\n')
     out.append(f"<h3>Question {question.number} · {_e(fmt.phase_label(question.phase))}</h3>\n")
     out.append(f'<p class="text" dir="auto"><strong>{_e(question.text)}</strong></p>\n')
@@ -97,7 +101,7 @@ def _question(out: list[str], question: QuestionSection) -> None:
     out.append(f'<p class="meta">{_e(fmt.plural(len(question.responses), "response"))}{rate}</p>\n')
     if question.responses:
         out.append('<ol class="responses">\n')
-        out.extend(_response(item) for item in question.responses)
+        out.extend(_response(item, sector_tagging) for item in question.responses)
         out.append("</ol>\n")
     if question.conclusion:
         out.append(
@@ -106,10 +110,10 @@ def _question(out: list[str], question: QuestionSection) -> None:
     out.append("</article>\n")
 
 
-def _response(item: ResponseItem) -> str:
+def _response(item: ResponseItem, sector_tagging: bool) -> str:
     by = []
-    if item.author:
-        by.append(f"<strong>{_e(item.author)}</strong>")
+    if byline := fmt.byline(item, sector_tagging):
+        by.append(f"<strong>{_e(byline)}</strong>")
     if item.edited:
         by.append("<em>edited</em>")
     footer = f'<p class="by">{" · ".join(by)}</p>' if by else ""
@@ -131,8 +135,38 @@ def _poll(out: list[str], poll: PollSection) -> None:
             f'<td class="n">{fmt.percent(option.percent)}</td></tr>\n'
         )
     out.append(
-        f'</tbody><tfoot><tr><th>Voters</th><th class="n">{poll.total_voters:,}</th><th></th></tr></tfoot></table>\n</article>\n'
+        f'</tbody><tfoot><tr><th>Voters</th><th class="n">{poll.total_voters:,}</th><th></th></tr></tfoot></table>\n'
     )
+    if poll.by_sector:
+        _by_sector(out, poll)
+    if poll.reasons:
+        _reasons(out, poll)
+    out.append("</article>\n")
+
+
+def _by_sector(out: list[str], poll: PollSection) -> None:
+    heads = "".join(f'<th class="n" dir="auto">{_e(option.label)}</th>' for option in poll.options)
+    out.append(
+        f'<h4>By sector</h4>\n<table class="sectors"><thead><tr><th>Sector</th><th class="n">Voters</th>{heads}'
+    )
+    out.append("</tr></thead><tbody>\n")
+    for result in poll.by_sector:
+        cells = "".join(f'<td class="n">{o.votes:,} ({fmt.percent(o.percent)})</td>' for o in result.options)
+        out.append(
+            f'<tr><td dir="auto">{_e(fmt.sector_row(result.sector))}</td><td class="n">{result.voters:,}</td>{cells}</tr>\n'
+        )
+    out.append("</tbody></table>\n")
+
+
+def _reasons(out: list[str], poll: PollSection) -> None:
+    out.append('<div class="reasons">\n<h4>Reasons</h4>\n')
+    for heading, reasons in fmt.reason_groups(poll):
+        out.append(f'<p class="caption" dir="auto">{_e(heading)}</p>\n<ul class="reasons">\n')
+        for reason in reasons:
+            by = f'<p class="by">{_e(reason.author)}</p>' if reason.author else ""
+            out.append(f'<li><blockquote dir="auto">{_e(reason.text)}</blockquote>{by}</li>\n')
+        out.append("</ul>\n")
+    out.append("</div>\n")
 
 
 def _pair(out: list[str], pair: PairShift, before: PollSection, after: PollSection) -> None:

@@ -26,6 +26,8 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
             "starts_at": _time(digest.starts_at),
             "ends_at": _time(digest.ends_at),
             "chatham_house": digest.chatham_house,
+            "sector_tagging": digest.sector_tagging,
+            "sector_min_group": digest.sector_min_group,
         },
         "filter": {"phase": digest.phase, "since": _time(digest.since), "until": _time(digest.until)},
         "summary": {
@@ -64,7 +66,13 @@ def _question(question: QuestionSection) -> dict[str, Any]:
         "response_rate": question.response_rate,
         "response_count": len(question.responses),
         "responses": [
-            {"text": r.text, "created_at": _time(r.created_at), "edited": r.edited, "author": r.author}
+            {
+                "text": r.text,
+                "created_at": _time(r.created_at),
+                "edited": r.edited,
+                "author": r.author,
+                "sector": r.sector,
+            }
             for r in question.responses
         ],
     }
@@ -91,6 +99,21 @@ def _poll(poll: PollSection) -> dict[str, Any]:
                 "voters": list(o.voters),
             }
             for o in poll.options
+        ],
+        "reasons": [
+            {"text": r.text, "option": r.option, "several": r.several, "author": r.author}
+            for r in poll.reasons
+        ],
+        "by_sector": [
+            {
+                "sector": result.sector,
+                "voters": result.voters,
+                "options": [
+                    {"position": o.position, "label": o.label, "votes": o.votes, "percent": o.percent}
+                    for o in result.options
+                ],
+            }
+            for result in poll.by_sector
         ],
     }
 

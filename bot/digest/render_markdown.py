@@ -11,6 +11,8 @@ def render_markdown(digest: Digest) -> str:
     out.append("")
     if digest.chatham_house:
         out += [f"_{fmt.CHATHAM_NOTICE}_", ""]
+    if sectors := fmt.sector_notice(digest):
+        out += [f"_{sectors}_", ""]
     if note := fmt.window_note(digest):
         out += [f"_{note}_", ""]
     if digest.description:
@@ -19,7 +21,7 @@ def render_markdown(digest: Digest) -> str:
     if digest.questions:
         out += ["## Questions", ""]
     for question in digest.questions:
-        out += _question(question)
+        out += _question(question, digest.sector_tagging)
     if digest.polls:
         out += ["## Polls", ""]
     for poll in digest.polls:
@@ -40,7 +42,7 @@ def _quote(text: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in text.split("\n")]
 
 
-def _question(question: QuestionSection) -> list[str]:
+def _question(question: QuestionSection, sector_tagging: bool) -> list[str]:
     out = [f"### Question {question.number} · {fmt.phase_label(question.phase)}", ""]
     out += [question.text, ""]
     rate = (
@@ -50,14 +52,15 @@ def _question(question: QuestionSection) -> list[str]:
     )
     out += [f"_{fmt.plural(len(question.responses), 'response')}{rate}_", ""]
     for item in question.responses:
-        out += _response(item)
+        out += _response(item, sector_tagging)
     if question.conclusion:
         out += ["**Conclusion**", "", *_quote(question.conclusion), ""]
     return out
 
 
-def _response(item: ResponseItem) -> list[str]:
-    label = [f"**{_cell(item.author)}**"] if item.author else []
+def _response(item: ResponseItem, sector_tagging: bool) -> list[str]:
+    byline = fmt.byline(item, sector_tagging)
+    label = [f"**{_cell(byline)}**"] if byline else []
     if item.edited:
         label.append("_(edited)_")
     head = [" ".join(label), ""] if label else []
@@ -75,6 +78,34 @@ def _poll(poll: PollSection) -> list[str]:
     voters = [f"{_cell(o.label)}: {', '.join(_cell(v) for v in o.voters)}" for o in poll.options if o.voters]
     if voters:
         out += ["Voters — " + "; ".join(voters), ""]
+    if poll.by_sector:
+        out += _by_sector(poll)
+    if poll.reasons:
+        out += _reasons(poll)
+    return out
+
+
+def _by_sector(poll: PollSection) -> list[str]:
+    labels = [option.label for option in poll.options]
+    out = ["**By sector**", "", "| Sector | Voters | " + " | ".join(_cell(label) for label in labels) + " |"]
+    out.append("|---|--:|" + "--:|" * len(labels))
+    for result in poll.by_sector:
+        cells = [f"{o.votes:,} ({fmt.percent(o.percent)})" for o in result.options]
+        out.append(
+            f"| {_cell(fmt.sector_row(result.sector))} | {result.voters:,} | " + " | ".join(cells) + " |"
+        )
+    return [*out, ""]
+
+
+def _reasons(poll: PollSection) -> list[str]:
+    out = ["**Reasons**", ""]
+    for heading, reasons in fmt.reason_groups(poll):
+        out += [f"_{_cell(heading)}_", ""]
+        for reason in reasons:
+            out += _quote(reason.text)
+            if reason.author:
+                out.append(f"> — {_cell(reason.author)}")
+            out.append("")
     return out
 
 

@@ -112,6 +112,8 @@ def render_pdf(digest: Digest) -> bytes:
     pdf.write_text(f"{fmt.date_range(digest.starts_at, digest.ends_at)} · {digest.channel}", grey=True)
     if digest.chatham_house:
         pdf.write_text(fmt.CHATHAM_NOTICE, 9.5, "I", grey=True)
+    if sectors := fmt.sector_notice(digest):
+        pdf.write_text(sectors, 9.5, "I", grey=True)
     if note := fmt.window_note(digest):
         pdf.write_text(note, 9.5, "I", grey=True)
     if digest.description:
@@ -122,7 +124,7 @@ def render_pdf(digest: Digest) -> bytes:
     if digest.questions:
         pdf.heading("Questions", 14)
     for question in digest.questions:
-        _question(pdf, question)
+        _question(pdf, question, digest.sector_tagging)
     if digest.polls:
         pdf.heading("Polls", 14)
     for poll in digest.polls:
@@ -135,7 +137,7 @@ def render_pdf(digest: Digest) -> bytes:
     return bytes(pdf.output())
 
 
-def _question(pdf: _Pdf, question: QuestionSection) -> None:
+def _question(pdf: _Pdf, question: QuestionSection, sector_tagging: bool) -> None:
     pdf.heading(f"Question {question.number} · {fmt.phase_label(question.phase)}", 12)
     pdf.write_text(question.text, 11, "B")
     rate = (
@@ -147,7 +149,8 @@ def _question(pdf: _Pdf, question: QuestionSection) -> None:
     for item in question.responses:
         pdf.ln(1.5)
         pdf.write_text(item.text, indent=5)
-        by = [item.author] if item.author else []
+        byline = fmt.byline(item, sector_tagging)
+        by = [byline] if byline else []
         if item.edited:
             by.append("edited")
         if by:
@@ -187,6 +190,27 @@ def _poll(pdf: _Pdf, poll: PollSection) -> None:
     for option in poll.options:
         if option.voters:
             pdf.write_text(f"{option.label}: {', '.join(option.voters)}", 9, grey=True)
+    if poll.by_sector:
+        pdf.ln(1.5)
+        pdf.write_text("By sector", 10.5, "B")
+        for result in poll.by_sector:
+            counts = " · ".join(f"{o.label} {o.votes:,} ({fmt.percent(o.percent)})" for o in result.options)
+            voters = fmt.plural(result.voters, "voter")
+            pdf.write_text(f"{fmt.sector_row(result.sector)} ({voters}): {counts}", 9.5)
+    if poll.reasons:
+        _reasons(pdf, poll)
+
+
+def _reasons(pdf: _Pdf, poll: PollSection) -> None:
+    pdf.ln(1.5)
+    pdf.write_text("Reasons", 10.5, "B")
+    for heading, reasons in fmt.reason_groups(poll):
+        pdf.ln(1)
+        pdf.write_text(heading, 9.5, "I", grey=True)
+        for reason in reasons:
+            pdf.write_text(reason.text, 10, indent=5)
+            if reason.author:
+                pdf.write_text(reason.author, 8.5, "I", indent=5, grey=True)
 
 
 def _table(pdf: _Pdf, header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:

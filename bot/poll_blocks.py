@@ -1,4 +1,4 @@
-"""Block Kit for polls: the poll message, voters' confirmations and the creation modal. Pure functions.
+"""Block Kit for polls: the poll message, voters' confirmations, the creation and reason modals. Pure functions.
 
 User text is mrkdwn-escaped wherever it lands in mrkdwn (and in the fallback `text`); button and option
 labels are `plain_text`, which Slack does not parse for mentions or links.
@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.mrkdwn import escape, truncate
-from bot.polls import AGREEMENT_SCALE, MAX_QUESTION_LENGTH, OptionCount, PollView
+from bot.poll_input import AGREEMENT_SCALE, MAX_QUESTION_LENGTH, MAX_REASON_LENGTH
+from bot.polls import OptionCount, PollView, ReasonPrompt
 from storage.models import PollKind
 
 Block = dict[str, Any]
@@ -22,6 +23,9 @@ CHOOSE_ACTION = "poll.choose"  # the select menu used when the options do not fi
 UNVOTE_ACTION = "poll.unvote"
 CLOSE_ACTION = "poll.close"
 CREATE_CALLBACK = "poll.create"
+ADD_REASON_ACTION = "poll.add_reason"  # the button on a voter's confirmation; value: the poll id
+REASON_CALLBACK = "poll.reason"  # the reason modal; private_metadata: the poll id
+REASON_FIELD = "reason"  # block_id and action_id of the reason input
 MAX_BUTTONS = 5
 BAR_WIDTH = 10
 SECTION_LIMIT = 3000
@@ -200,6 +204,25 @@ def vote_confirmation(
     return f"You voted {listed} in {subject}. Click another option to change it."
 
 
+def vote_reply(text: str, poll_id: int, *, offer_reason: bool) -> dict[str, Any]:
+    """The voter's ephemeral reply: the confirmation, with an "Add a reason" button when the poll asks why."""
+    if not offer_reason:
+        return {"text": text}
+    button = {
+        "type": "button",
+        "action_id": ADD_REASON_ACTION,
+        "text": _plain("Add a reason"),
+        "value": str(poll_id),
+    }
+    return {
+        "text": text,
+        "blocks": [
+            _section(text),
+            {"type": "actions", "block_id": f"poll.{poll_id}.reason", "elements": [button]},
+        ],
+    }
+
+
 def removal_confirmation(poll_id: int, removed: bool) -> str:
     if removed:
         return f"Your vote in poll #{poll_id} is removed."
@@ -254,6 +277,30 @@ def create_modal(channel_id: str, channel_name: str | None, workshops: list[tupl
         "close": _plain("Cancel", 24),
         "private_metadata": truncate(metadata, 3000),
         "blocks": blocks,
+    }
+
+
+def reason_modal(prompt: ReasonPrompt) -> Block:
+    """One line of "why", pre-filled with the voter's current reason; the poll id in private_metadata."""
+    element = _text_input(REASON_FIELD, multiline=False, max_length=MAX_REASON_LENGTH)
+    if prompt.current:
+        element["initial_value"] = truncate(prompt.current, MAX_REASON_LENGTH)
+    who = "without your name" if prompt.anonymous else "with your name"
+    hint = (
+        f"One line, up to {MAX_REASON_LENGTH} characters. It is stored {who} and shown only in the "
+        "organisers' digest, never in the channel. Sending again replaces it."
+    )
+    return {
+        "type": "modal",
+        "callback_id": REASON_CALLBACK,
+        "title": _plain("Add a reason", 24),
+        "submit": _plain("Save reason", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": str(prompt.poll_id),
+        "blocks": [
+            _section(f"*Poll #{prompt.poll_id}:* {escape(prompt.question)}"),
+            _input(REASON_FIELD, "Why did you vote this way?", element, hint=hint),
+        ],
     }
 
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -238,18 +239,22 @@ class MessageUpdater:
 
 
 # ----- replies to one person ----------------------------------------------------------------------
-def respond(deps: Deps, response_url: str, text: str) -> None:
+def respond(deps: Deps, response_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
     """An ephemeral reply through an interaction's response_url (Tier-free, 5 uses in 30 minutes)."""
-    payload = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    payload: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    if blocks:
+        payload["blocks"] = blocks
     try:
         deps.http.post(response_url, json=payload).raise_for_status()
     except Exception:
         logger.exception("could not answer through response_url")
 
 
-def tell(deps: Deps, channel_id: str, user_id: str, text: str) -> None:
+def tell(
+    deps: Deps, channel_id: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+) -> None:
     """An ephemeral message in a channel, for replies that have no response_url (modal submissions)."""
     try:
-        deps.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text)
+        deps.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
     except SlackApiError as error:
         logger.warning("could not tell %s in %s: %s", user_id, channel_id, error.response.get("error"))

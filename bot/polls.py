@@ -1,4 +1,6 @@
-"""Quick polls, Slack-free: the `/roundtable poll` grammar, validation, anonymity, permissions, votes, closing.
+"""Quick polls, Slack-free: creation, anonymity, permissions, votes, reasons, closing, what a message shows.
+
+The `/roundtable poll` grammar and the input rules live in bot.poll_input.
 
 Anonymous votes carry only an HMAC of (server secret, poll — or pre/post pair — , user): enough to stop
 double voting and let a voter change their mind, not enough for someone holding the database to learn
@@ -11,7 +13,7 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -19,234 +21,20 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.mrkdwn import escape
+from bot.poll_input import USAGE as USAGE  # re-exported: handlers.commands shows it
+from bot.poll_input import (
+    PollInputError,
+    PollRequest,
+    build_request,
+    check_close_time,
+    clean_reason,
+    parse_command,
+)
 from storage import events, roles
 from storage import polls as store
 from storage.models import Poll, PollKind, PollState, RoleName, Vote, Workshop
 
 logger = logging.getLogger(__name__)
-
-MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MAX_OPTION_LENGTH = 75  # Slack's limit for a button's text
-MAX_QUESTION_LENGTH = 2000
-MAX_AHEAD = timedelta(days=366)
-DEFAULT_OPTIONS = ("Yes", "No")
-AGREEMENT_SCALE = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
-USAGE = "`/roundtable poll Question? | Option | Option …` (or `/roundtable poll` alone for a form)"
-FLAGS = {
-    "single": ("kind", PollKind.SINGLE),
-    "multi": ("kind", PollKind.MULTIPLE),
-    "multiple": ("kind", PollKind.MULTIPLE),
-    "scale": ("kind", PollKind.SCALE),
-    "anonymous": ("anonymous", True),
-    "named": ("anonymous", False),
-    "attributed": ("anonymous", False),
-    "hidden": ("results_hidden", True),
-    "live": ("results_hidden", False),
-}
-_OPENING_QUOTES = {'"': '"”', "“": '”"', "„": "“”"}
-_DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|h|hr|hrs|d|days?)$", re.IGNORECASE)
-_SLACK_SEQUENCE = re.compile(r"<(?:[!@#]|https?:|mailto:)[^<>]*>")
-_STOPS = frozenset({*_OPENING_QUOTES, "|", "<"})
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-class PollInputError(ValueError):
-    """Bad poll input; the message is shown to the user as is. `field` names the modal field at fault."""
-
-    def __init__(self, message: str, field: str = "question") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True, slots=True)
-class PollRequest:
-    question: str
-    options: tuple[str, ...]
-    kind: PollKind = PollKind.SINGLE
-    anonymous: bool = True
-    results_hidden: bool = True
-    close_at: datetime | None = None
-
-
-# ----- the inline grammar -------------------------------------------------------------------------
-def parse_command(text: str, *, now: datetime, tz: ZoneInfo) -> PollRequest:
-    """`[--flags] Question | Option | Option`, or `"Question" "Option" "Option"`. Raises PollInputError."""
-    settings: dict[str, object] = {}
-    close_text: str | None = None
-    rest = (text or "").strip()
-    while rest[:2] == "--" or rest[:1] in ("—", "–"):  # some keyboards turn -- into a dash
-        token, *remainder = rest.lstrip("-—–").split(None, 1) or [""]
-        rest = remainder[0].strip() if remainder else ""
-        name, has_value, value = token.partition("=")
-        name = name.lower()
-        if name == "close" and has_value and value:
-            close_text = value
-        elif name in FLAGS and not has_value:
-            key, setting = FLAGS[name]
-            settings[key] = setting
-        else:
-            known = ", ".join(f"`--{flag}`" for flag in FLAGS)
-            raise PollInputError(
-                f"Unknown option `--{escape(token)}`. Use {known} or `--close=30m` / `--close=17:30`."
-            )
-    parts = split_parts(rest)
-    kind = PollKind(str(settings.get("kind", PollKind.SINGLE)))
-    close_at = parse_close_time(close_text, now=now, tz=tz) if close_text is not None else None
-    return build_request(
-        parts[0] if parts else "",
-        parts[1:],
-        kind=kind,
-        anonymous=bool(settings.get("anonymous", True)),
-        results_hidden=bool(settings.get("results_hidden", True)),
-        close_at=close_at,
-        now=now,
-    )
-
-
-def split_parts(text: str) -> list[str]:
-    """Split on `|` outside double quotes; a part that is wholly quoted loses its quotes.
-
-    Without any `|`, a run of quoted strings (`"Question?" "Yes" "No"`) gives one part per string.
-    """
-    groups: list[list[tuple[str, str]]] = [[]]  # per part: (kind, text) with kind "quoted" or "text"
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "|":
-            groups.append([])
-            index += 1
-        elif (link := _SLACK_SEQUENCE.match(text, index)) is not None:  # `<https://x|label>` keeps its |
-            groups[-1].append(("text", link.group(0)))
-            index = link.end()
-        elif char in _OPENING_QUOTES:
-            end = next((i for i in range(index + 1, len(text)) if text[i] in _OPENING_QUOTES[char]), -1)
-            if end < 0:
-                raise PollInputError(
-                    f"Unbalanced quote: the {char} at character {index + 1} is never closed. "
-                    "Close it, or leave quotes out."
-                )
-            groups[-1].append(("quoted", text[index : end + 1]))
-            index = end + 1
-        else:
-            end = next((i for i in range(index + 1, len(text)) if text[i] in _STOPS), len(text))
-            groups[-1].append(("text", text[index:end]))
-            index = end
-    if len(groups) == 1:
-        pieces = [piece for piece in groups[0] if piece[0] == "quoted" or piece[1].strip()]
-        if len(pieces) >= 2 and all(kind == "quoted" for kind, _ in pieces):
-            return [raw[1:-1].strip() for _, raw in pieces]
-    parts = []
-    for group in groups:
-        pieces = [piece for piece in group if piece[0] == "quoted" or piece[1].strip()]
-        if len(pieces) == 1 and pieces[0][0] == "quoted":
-            parts.append(pieces[0][1][1:-1].strip())
-        else:
-            parts.append("".join(raw for _, raw in group).strip())
-    return parts
-
-
-def parse_close_time(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
-    """`30m`, `2h`, `1d`, `17:30` (today, in `tz`) or `2030-05-15 17:30` / ISO 8601; never in the past."""
-    value = text.strip()
-    if match := _DURATION.match(value):
-        amount, unit = int(match.group(1)), match.group(2)[0].lower()
-        delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[
-            unit
-        ]
-        if delta <= timedelta(0):
-            raise PollInputError(f"The close time `{escape(value)}` is not in the future.", "close_at")
-        if delta > MAX_AHEAD:
-            raise PollInputError("A poll can stay open for at most a year.", "close_at")
-        return now + delta
-    if match := _CLOCK.match(value):
-        hour, minute = int(match.group(1)), int(match.group(2))
-        if hour > 23 or minute > 59:
-            raise PollInputError(
-                f"`{escape(value)}` is not a time of day (use HH:MM, 00:00–23:59).", "close_at"
-            )
-        local = now.astimezone(tz).replace(hour=hour, minute=minute, second=0, microsecond=0)
-        return check_close_time(local.astimezone(UTC), now=now, shown=f"{value} today ({tz.key})")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise PollInputError(
-            f"Cannot read the close time `{escape(value)}`: use `30m`, `2h`, `17:30` or `2030-05-15T17:30`.",
-            "close_at",
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    try:
-        when = parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise PollInputError(f"The close time `{escape(value)}` is out of range.", "close_at") from None
-    return check_close_time(when, now=now, shown=escape(value))
-
-
-def check_close_time(when: datetime, *, now: datetime, shown: str) -> datetime:
-    if when <= now:
-        raise PollInputError(f"The close time {shown} is in the past; give a time in the future.", "close_at")
-    if when - now > MAX_AHEAD:
-        raise PollInputError("A poll can stay open for at most a year.", "close_at")
-    return when
-
-
-def build_request(
-    question: str,
-    options: list[str] | tuple[str, ...],
-    *,
-    kind: PollKind = PollKind.SINGLE,
-    anonymous: bool = True,
-    results_hidden: bool = True,
-    close_at: datetime | None = None,
-    now: datetime,
-) -> PollRequest:
-    """Validate a poll; every rule breaks with one precise, user-facing message."""
-    question = " ".join(question.split()) if "\n" not in question else question.strip()
-    if not question:
-        raise PollInputError(f"The poll needs a question. Usage: {USAGE}.")
-    if len(question) > MAX_QUESTION_LENGTH:
-        raise PollInputError(
-            f"The question is {len(question)} characters; the limit is {MAX_QUESTION_LENGTH}."
-        )
-    labels = tuple(" ".join(option.split()) for option in options)
-    if kind == PollKind.SCALE:
-        if labels:
-            raise PollInputError(
-                "An agreement-scale poll has fixed options (Strongly disagree … Strongly agree); "
-                "leave the options out.",
-                "options",
-            )
-        labels = AGREEMENT_SCALE
-    elif not labels:
-        labels = DEFAULT_OPTIONS
-    for number, label in enumerate(labels, start=1):
-        if not label:
-            raise PollInputError(f"Option {number} is empty.", "options")
-        if len(label) > MAX_OPTION_LENGTH:
-            raise PollInputError(
-                f"Option {number} is {len(label)} characters; Slack buttons allow at most {MAX_OPTION_LENGTH}.",
-                "options",
-            )
-    if len(labels) < MIN_OPTIONS:
-        raise PollInputError(
-            f"A poll needs at least {MIN_OPTIONS} options; only “{escape(labels[0])}” was given. "
-            "Add more after `|`, or give none for Yes / No.",
-            "options",
-        )
-    if len(labels) > MAX_OPTIONS:
-        raise PollInputError(
-            f"A poll can have at most {MAX_OPTIONS} options; {len(labels)} were given.", "options"
-        )
-    seen: dict[str, int] = {}
-    for number, label in enumerate(labels, start=1):
-        if label.casefold() in seen:
-            raise PollInputError(
-                f"Option {number} (“{escape(label)}”) repeats option {seen[label.casefold()]}.", "options"
-            )
-        seen[label.casefold()] = number
-    if close_at is not None:
-        check_close_time(close_at, now=now, shown=f"{close_at:%Y-%m-%d %H:%M} UTC")
-    return PollRequest(question, labels, kind, anonymous, results_hidden, close_at)
 
 
 # ----- anonymity and permissions ------------------------------------------------------------------
@@ -413,6 +201,7 @@ class VoteResult:
     kind: PollKind = PollKind.SINGLE
     chosen: tuple[str, ...] = ()
     toggled_off: str | None = None
+    invite_reason: bool = False  # the poll asks voters why; the confirmation offers "Add a reason"
 
 
 def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, dedupe_key: str) -> VoteResult:
@@ -472,7 +261,9 @@ def _vote(
             store.add_vote(session, _new_vote(poll, option.id or 0, key, user_id, 0))
     chosen_ids = {v.option_id for v in store.votes_of(session, poll_id, key)}
     chosen = tuple(o.label for o in options if o.id in chosen_ids)
-    return VoteResult(outcome, poll_id, poll.question, PollKind(poll.kind), chosen, toggled_off)
+    return VoteResult(
+        outcome, poll_id, poll.question, PollKind(poll.kind), chosen, toggled_off, poll.invite_reason
+    )
 
 
 def _new_vote(poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> Vote:
@@ -487,6 +278,75 @@ def _new_vote(poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> 
 
 def _with(result: VoteResult, outcome: str) -> VoteResult:
     return VoteResult(outcome, result.poll_id, result.question, result.kind)
+
+
+# ----- reasons ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReasonPrompt:
+    """What the reason form shows: the poll's question and the voter's current reason, if any."""
+
+    poll_id: int
+    question: str
+    anonymous: bool
+    current: str | None = None
+
+
+def reason_prompt(deps: Deps, poll_id: int, user_id: str) -> ReasonPrompt | Refused:
+    """Whether `user_id` may give a reason in this poll now, and what the form shows."""
+    with deps.db.reading() as session:
+        poll = store.get(session, poll_id)
+        if poll is None:
+            return Refused(f"There is no poll #{poll_id}.", "reason")
+        refused = _reason_refusal(deps, session, poll, user_id)
+        if refused is not None:
+            return refused
+        reason = store.reason_of(session, poll_id, voter_key(deps.voter_secret, poll, user_id))
+        return ReasonPrompt(poll_id, poll.question, poll.anonymous, reason.text if reason else None)
+
+
+def save_reason(
+    deps: Deps, poll_id: int, user_id: str, text: str | None, submission_id: str
+) -> Refused | None:
+    """Store or replace a voter's reason, keyed like their vote; None when stored (or a repeat).
+
+    The submission id (the modal's view id) is marked in the same transaction, so a repeated delivery
+    of one submission is a no-op and cannot overwrite a newer reason.
+    """
+    try:
+        reason = clean_reason(text)
+    except PollInputError as error:
+        return Refused(str(error), error.field)
+    now = deps.clock()
+    for attempt in range(3):
+        try:
+            with deps.db.transaction() as session:
+                poll = store.get(session, poll_id)
+                if poll is None:
+                    return Refused(f"There is no poll #{poll_id}.", "reason")
+                refused = _reason_refusal(deps, session, poll, user_id)
+                if refused is not None:
+                    return refused
+                if not events.mark_processed(session, f"poll-reason:{submission_id}", now=now):
+                    return None
+                key = voter_key(deps.voter_secret, poll, user_id)
+                store.save_reason(session, poll_id, key, None if poll.anonymous else user_id, reason, now)
+                return None
+        except IntegrityError:  # the same voter's concurrent first reason won; replace it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _reason_refusal(deps: Deps, session: Session, poll: Poll, user_id: str) -> Refused | None:
+    if not poll.invite_reason:
+        return Refused(f"Poll #{poll.id} does not ask for reasons.", "reason")
+    if poll.state == PollState.CLOSED:
+        return Refused(f"Poll #{poll.id} is closed; it no longer takes reasons.", "reason")
+    if poll.state not in (PollState.OPEN, PollState.CLAIMED):
+        return Refused(f"Poll #{poll.id} is not open.", "reason")
+    if not store.votes_of(session, poll.id or 0, voter_key(deps.voter_secret, poll, user_id)):
+        return Refused(f"Vote in poll #{poll.id} first: a reason goes with your vote.", "reason")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
-"""Clicks on poll messages (block_actions): vote, change, toggle, remove, close. Store, ack, then reply.
+"""Clicks (block_actions) on poll and question messages. Store or check, ack, then reply.
 
-The vote is stored (deduplicated on user + action_ts) before the ack; the voter's ephemeral
-confirmation goes through the response_url afterwards, and the message itself is re-rendered by the
-scheduler's coalescing updater, never here.
+Polls: vote, change, toggle, remove, close, add a reason. The vote is stored (deduplicated on user +
+action_ts) before the ack; the voter's ephemeral confirmation goes through the response_url afterwards,
+and the message itself is re-rendered by the scheduler's coalescing updater, never here.
+
+Questions: "Answer privately" and the overflow's "Close with a conclusion" open their modal, after a
+read-only check, with views.open: the one Slack call made before the ack (the trigger_id lasts 3 s).
 """
 
 import asyncio
@@ -10,9 +13,12 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import poll_blocks, poll_updates, polls
+from bot import blocks as question_blocks
+from bot import poll_blocks, poll_updates, polls, question_controls
 from bot.deps import Deps
+from handlers import views
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +27,13 @@ REFUSALS = {
     "not-open": "Poll #{poll_id} is not open for voting.",
     "unknown": "That poll or option no longer exists.",
 }
+UNKNOWN_QUESTION = "That question no longer exists."
 
 
 class PollActions:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, modal_client: AsyncWebClient) -> None:
         self.deps = deps
+        self.modal_client = modal_client
 
     async def vote(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await self._vote(ack, body, poll_blocks.parse_vote_value(str(action.get("value") or "")))
@@ -46,14 +54,34 @@ class PollActions:
         else:
             text = (await asyncio.to_thread(polls.close, self.deps, poll_id, user_id)).message
         await ack()
-        self._reply(body, text)
+        reply(self.deps, body, text)
+
+    async def add_reason(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        poll_id = poll_blocks.parse_poll_value(str(action.get("value") or ""))
+        user_id = (body.get("user") or {}).get("id", "")
+        if poll_id is None or not user_id:
+            await ack()
+            reply(self.deps, body, REFUSALS["unknown"])
+            return
+        prompt = await asyncio.to_thread(polls.reason_prompt, self.deps, poll_id, user_id)
+        if isinstance(prompt, polls.Refused):
+            await ack()
+            reply(self.deps, body, prompt.message)
+            return
+        view = poll_blocks.reason_modal(prompt)
+        problem = await views.open_modal(
+            self.modal_client, str(body.get("trigger_id") or ""), view, "reason form"
+        )
+        await ack()
+        if problem is not None:
+            reply(self.deps, body, problem)
 
     async def _vote(self, ack: AsyncAck, body: dict[str, Any], target: tuple[int, int | None] | None) -> None:
         user_id = (body.get("user") or {}).get("id", "")
         action = (body.get("actions") or [{}])[0]
         if target is None or not user_id:
             await ack()
-            self._reply(body, REFUSALS["unknown"])
+            reply(self.deps, body, REFUSALS["unknown"])
             return
         poll_id, position = target
         dedupe = f"poll-action:{user_id}:{action.get('action_ts') or body.get('trigger_id')}"
@@ -62,29 +90,79 @@ class PollActions:
         if result.outcome == "duplicate":
             return
         if result.outcome in REFUSALS:
-            text = REFUSALS[result.outcome].format(poll_id=poll_id)
+            reply(self.deps, body, REFUSALS[result.outcome].format(poll_id=poll_id))
         elif position is None:
-            text = poll_blocks.removal_confirmation(poll_id, result.outcome == "removed")
+            reply(self.deps, body, poll_blocks.removal_confirmation(poll_id, result.outcome == "removed"))
         else:
             text = poll_blocks.vote_confirmation(
                 poll_id, result.question, result.kind, result.chosen, result.toggled_off
             )
-        self._reply(body, text)
+            offer = result.invite_reason and bool(result.chosen)
+            reply(self.deps, body, **poll_blocks.vote_reply(text, poll_id, offer_reason=offer))
 
-    def _reply(self, body: dict[str, Any], text: str) -> None:
-        response_url = body.get("response_url")
-        if response_url:
-            self.deps.later(poll_updates.respond, self.deps, response_url, text)
-        else:
-            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-            user_id = (body.get("user") or {}).get("id")
-            if channel and user_id:
-                self.deps.later(poll_updates.tell, self.deps, channel, user_id, text)
+
+class QuestionActions:
+    def __init__(self, deps: Deps, modal_client: AsyncWebClient) -> None:
+        self.deps = deps
+        self.modal_client = modal_client
+
+    async def answer_privately(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        question_id = poll_blocks.parse_poll_value(str(action.get("value") or ""))
+        if question_id is None:
+            await ack()
+            reply(self.deps, body, UNKNOWN_QUESTION)
+            return
+        prompt = await asyncio.to_thread(question_controls.private_answer_prompt, self.deps, question_id)
+        if isinstance(prompt, question_controls.Refusal):
+            await ack()
+            reply(self.deps, body, prompt.message)
+            return
+        view = question_blocks.private_answer_modal(question_id, prompt.text)
+        await self._open(ack, body, view, "answer form")
+
+    async def menu(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        option, _, raw_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
+        question_id = poll_blocks.parse_poll_value(raw_id)
+        user_id = (body.get("user") or {}).get("id", "")
+        if option != question_blocks.CONCLUDE_OPTION or question_id is None or not user_id:
+            await ack()
+            reply(self.deps, body, UNKNOWN_QUESTION)
+            return
+        prompt = await asyncio.to_thread(question_controls.conclusion_prompt, self.deps, question_id, user_id)
+        if isinstance(prompt, question_controls.Refusal):  # checked before any form opens
+            await ack()
+            reply(self.deps, body, prompt.message)
+            return
+        view = question_blocks.conclusion_modal(question_id, prompt.text)
+        await self._open(ack, body, view, "conclusion form")
+
+    async def _open(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], form: str) -> None:
+        problem = await views.open_modal(self.modal_client, str(body.get("trigger_id") or ""), view, form)
+        await ack()
+        if problem is not None:
+            reply(self.deps, body, problem)
+
+
+def reply(deps: Deps, body: dict[str, Any], text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    """An ephemeral reply to the person who clicked, after the ack."""
+    response_url = body.get("response_url")
+    if response_url:
+        deps.later(poll_updates.respond, deps, response_url, text, blocks)
+        return
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    user_id = (body.get("user") or {}).get("id")
+    if channel and user_id:
+        deps.later(poll_updates.tell, deps, channel, user_id, text, blocks)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    actions = PollActions(deps)
+    modal_client = views.modal_client(deps.settings)
+    actions = PollActions(deps, modal_client)
     app.action(poll_blocks.VOTE_ACTION)(actions.vote)
     app.action(poll_blocks.CHOOSE_ACTION)(actions.choose)
     app.action(poll_blocks.UNVOTE_ACTION)(actions.unvote)
     app.action(poll_blocks.CLOSE_ACTION)(actions.close)
+    app.action(poll_blocks.ADD_REASON_ACTION)(actions.add_reason)
+    question_actions = QuestionActions(deps, modal_client)
+    app.action(question_blocks.ANSWER_PRIVATELY_ACTION)(question_actions.answer_privately)
+    app.action(question_blocks.QUESTION_MENU_ACTION)(question_actions.menu)

@@ -1,4 +1,4 @@
-"""Data access for polls: creation, claims (exactly-once opening), votes, closing and render versions.
+"""Data access for polls: creation, claims (exactly-once opening), votes, reasons, closing, render versions.
 
 Never commits: the service that owns the use case does, once. Conditional UPDATEs carry the rules that
 must hold under concurrency (only an open poll takes votes, only the claim holder records a post).
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, col, func, select
 
-from storage.models import Poll, PollOption, PollState, Vote, Workshop
+from storage.models import Poll, PollOption, PollReason, PollState, Vote, Workshop
 
 
 def get(session: Session, poll_id: int) -> Poll | None:
@@ -154,6 +154,26 @@ def counts(session: Session, poll_id: int) -> tuple[dict[int, int], int]:
     rows = session.exec(select(Vote.option_id, Vote.voter_key).where(Vote.poll_id == poll_id)).all()
     per_option = Counter(option_id for option_id, _ in rows)
     return dict(per_option), len({voter for _, voter in rows})
+
+
+# ----- reasons ------------------------------------------------------------------------------------
+def reason_of(session: Session, poll_id: int, voter_key: str) -> PollReason | None:
+    statement = select(PollReason).where(PollReason.poll_id == poll_id, PollReason.voter_key == voter_key)
+    return session.exec(statement).first()
+
+
+def save_reason(
+    session: Session, poll_id: int, voter_key: str, user_id: str | None, text: str, now: datetime
+) -> PollReason:
+    """Insert or replace the voter's reason. A concurrent first insert raises IntegrityError on flush."""
+    reason = reason_of(session, poll_id, voter_key)
+    if reason is None:
+        reason = PollReason(poll_id=poll_id, voter_key=voter_key, user_id=user_id, text=text, created_at=now)
+    else:
+        reason.text, reason.user_id, reason.created_at = text, user_id, now
+    session.add(reason)
+    session.flush()
+    return reason
 
 
 # ----- closing and rendering ----------------------------------------------------------------------

@@ -9,18 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import poll_blocks
-from bot.polls import (
+from bot.poll_input import (
     AGREEMENT_SCALE,
     MAX_OPTION_LENGTH,
     MAX_OPTIONS,
-    OptionCount,
+    MAX_REASON_LENGTH,
     PollInputError,
     PollRequest,
-    PollView,
+    clean_reason,
     parse_command,
     split_parts,
-    voter_key,
 )
+from bot.polls import OptionCount, PollView, ReasonPrompt, voter_key
 from storage.models import Poll, PollKind, PollState
 
 NOW = datetime(2030, 5, 15, 12, 0, tzinfo=UTC)
@@ -184,3 +184,53 @@ def test_create_modal_fits_view_limits() -> None:
 def test_result_line_draws_a_bar() -> None:
     assert poll_blocks.result_line(OptionCount(0, "Yes <b>", 3), 4) == "`████████░░` 75% (3) Yes &lt;b&gt;"
     assert poll_blocks.result_line(OptionCount(0, "No", 0), 0) == "`░░░░░░░░░░` 0% (0) No"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Finance  first,\tthen skills ", "Finance first, then skills"),
+        ("x" * MAX_REASON_LENGTH, "x" * MAX_REASON_LENGTH),
+    ],
+)
+def test_reason_is_one_clean_line(text: str, expected: str) -> None:
+    assert clean_reason(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "Write a reason before sending it"),
+        (" \n ", "Write a reason before sending it"),
+        ("x" * (MAX_REASON_LENGTH + 1), "A reason is limited to 200 characters; this one has 201."),
+    ],
+)
+def test_bad_reasons_name_the_reason_field(text: str | None, message: str) -> None:
+    with pytest.raises(PollInputError, match=re.escape(message)) as raised:
+        clean_reason(text)
+    assert raised.value.field == "reason"
+
+
+def test_vote_reply_offers_a_reason_button_only_when_asked() -> None:
+    assert poll_blocks.vote_reply("You voted *Yes*.", 7, offer_reason=False) == {"text": "You voted *Yes*."}
+    offered = poll_blocks.vote_reply("You voted *Yes*.", 7, offer_reason=True)
+    [button] = offered["blocks"][1]["elements"]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        poll_blocks.ADD_REASON_ACTION,
+        "7",
+        "Add a reason",
+    )
+
+
+def test_reason_modal_is_one_line_of_200_prefilled_and_escaped() -> None:
+    prompt = ReasonPrompt(7, "Ping <!channel>?" + "?" * 3000, anonymous=True, current="Because.")
+    modal = poll_blocks.reason_modal(prompt)
+    assert (modal["callback_id"], modal["private_metadata"]) == (poll_blocks.REASON_CALLBACK, "7")
+    assert all(len(modal[key]["text"]) <= 24 for key in ("title", "submit", "close"))
+    section, field = modal["blocks"]
+    assert "&lt;!channel&gt;" in section["text"]["text"]
+    assert len(section["text"]["text"]) <= 3000
+    assert field["block_id"] == field["element"]["action_id"] == "reason"
+    assert (field["element"]["multiline"], field["element"]["max_length"]) == (False, MAX_REASON_LENGTH)
+    assert field["element"]["initial_value"] == "Because."
+    assert "without your name" in field["hint"]["text"]

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -205,18 +206,39 @@ class VoteResult:
 
 
 def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, dedupe_key: str) -> VoteResult:
-    """Record a click: choose (single/scale), toggle (multiple), or remove all (`position` None).
+    """Record a click in its own transaction; see `vote_write`."""
+    with deps.db.transaction() as session:
+        return vote_write(deps, poll_id, position, user_id, dedupe_key)(session)
 
-    The dedupe key is stored in the same transaction, so a retried delivery never counts twice.
+
+def vote_write(
+    deps: Deps, poll_id: int, position: int | None, user_id: str, dedupe_key: str
+) -> Callable[[Session], VoteResult]:
+    """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
+    all (`position` None). The dedupe key is stored with the vote, so a retried delivery never counts
+    twice. Each click runs in a savepoint, so a refused or conflicting click never undoes its batch-mates.
     """
-    for attempt in range(3):
-        try:
-            with deps.db.transaction() as session:
-                return _vote(deps, session, poll_id, position, user_id, dedupe_key)
-        except IntegrityError:  # a concurrent click of the same voter won the race; look again
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+
+    def write(session: Session) -> VoteResult:
+        for attempt in range(3):
+            try:
+                with session.begin_nested():
+                    return _vote(deps, session, poll_id, position, user_id, dedupe_key)
+            except _ClosedMeanwhile as closed:
+                return closed.result
+            except IntegrityError:  # a concurrent click of the same voter won the race; look again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    return write
+
+
+class _ClosedMeanwhile(Exception):
+    """Raised inside the click's savepoint so that everything it wrote is rolled back."""
+
+    def __init__(self, result: VoteResult) -> None:
+        self.result = result
 
 
 def _vote(
@@ -235,8 +257,7 @@ def _vote(
     if not events.mark_processed(session, dedupe_key, now=deps.clock()):
         return _with(result, "duplicate")
     if not store.bump_if_open(session, poll_id):  # closed meanwhile; also serialises votes on this poll
-        session.rollback()
-        return _with(result, "closed")
+        raise _ClosedMeanwhile(_with(result, "closed"))
     key = voter_key(deps.voter_secret, poll, user_id)
     mine = store.votes_of(session, poll_id, key)
     toggled_off = None

@@ -85,7 +85,9 @@ class PollActions:
             return
         poll_id, position = target
         dedupe = f"poll-action:{user_id}:{action.get('action_ts') or body.get('trigger_id')}"
-        result = await asyncio.to_thread(polls.vote, self.deps, poll_id, position, user_id, dedupe)
+        # Group commit: the ack below waits for a commit that includes this click.
+        write = polls.vote_write(self.deps, poll_id, position, user_id, dedupe)
+        result = await asyncio.wrap_future(self.deps.writes.submit(write))
         await ack()
         if result.outcome == "duplicate":
             return

@@ -1,6 +1,7 @@
 """SIGKILL in the middle of a burst, restart, let senders retry as Slack does: nothing lost, nothing doubled."""
 
 import os
+import random
 import signal
 import threading
 import time
@@ -11,18 +12,18 @@ from pathlib import Path
 import httpx
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackRequest, event_callback, prepare, thread_reply_event
+from slack_requests import SlackRequest, block_actions, event_callback, prepare, thread_reply_event
 from sqlmodel import select
 
 from storage import migrate
 from storage.db import Database, make_engine
-from storage.models import Response
+from storage.models import Poll, PollOption, PollState, Response, Vote
 from tests.botserver import SIGNING_SECRET, bot_subprocess, free_port, subprocess_env
 from tests.factories import CHANNEL, add_question, add_workshop
 
 QUESTION_TS = "1900000000.000100"
-BURST = 240
-KILL_AFTER = 80
+BURST = 200  # replies, and as many votes
+KILL_AFTER = 120
 
 pytestmark = pytest.mark.slow
 
@@ -37,8 +38,7 @@ class SlackLikeSender:
         self._lock = threading.Lock()
         self.client = httpx.Client(timeout=5)
 
-    def deliver(self, envelope: dict[str, object]) -> None:
-        request = SlackRequest.json(envelope)
+    def deliver(self, request: SlackRequest) -> None:
         attempt = 0
         while True:
             body, headers = prepare(request, SIGNING_SECRET, retry_num=attempt or None)
@@ -55,7 +55,26 @@ class SlackLikeSender:
             time.sleep(0.2)
 
 
-def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_sent(
+def open_poll(db: Database, workshop_id: int) -> int:
+    with db.transaction() as session:
+        poll = Poll(
+            workshop_id=workshop_id,
+            question="Replicable?",
+            state=PollState.OPEN,
+            anonymous=False,
+            channel_id=CHANNEL,
+            message_ts="1900000000.000900",
+        )
+        session.add(poll)
+        session.flush()
+        session.add_all(
+            PollOption(poll_id=poll.id or 0, position=n, label=label)
+            for n, label in enumerate(["Yes", "Partly", "No"])
+        )
+        return poll.id or 0
+
+
+def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_and_votes_sent(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     engine = make_engine(database_url)
@@ -64,18 +83,37 @@ def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_sent(
     db = Database.from_url(database_url)
     workshop = add_workshop(db)
     add_question(db, workshop, post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
+    poll_id = open_poll(db, workshop)
     port = free_port()
     env = subprocess_env(database_url, fake_slack.api_url, fake_slack.token, port, WEB_CONCURRENCY="2")
     sender = SlackLikeSender(f"http://127.0.0.1:{port}/slack/events")
     texts = [f"reply number {n}" for n in range(BURST)]
-    envelopes = [
-        event_callback(thread_reply_event(text, thread_ts=QUESTION_TS, channel=CHANNEL, user=f"U{n:010d}"))
+    requests = [
+        SlackRequest.json(
+            event_callback(
+                thread_reply_event(text, thread_ts=QUESTION_TS, channel=CHANNEL, user=f"U{n:010d}")
+            )
+        )
         for n, text in enumerate(texts)
     ]
+    votes = {f"UV{n:09d}": n % 3 for n in range(BURST)}
+    requests += [
+        SlackRequest.interactive(
+            block_actions(
+                f"poll.vote.{choice}",
+                value=f"{poll_id}:{choice}",
+                user_id=user,
+                channel_id=CHANNEL,
+                message_ts="1900000000.000900",
+            )
+        )
+        for user, choice in votes.items()
+    ]
+    random.Random(7).shuffle(requests)
     log = tmp_path / "bot.log"
     with ThreadPoolExecutor(max_workers=16) as pool:
         with bot_subprocess(env, log) as first:
-            futures = [pool.submit(sender.deliver, envelope) for envelope in envelopes]
+            futures = [pool.submit(sender.deliver, request) for request in requests]
             while sender.acked < KILL_AFTER:
                 time.sleep(0.005)
             os.killpg(first.pid, signal.SIGKILL)
@@ -84,13 +122,17 @@ def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_sent(
         time.sleep(0.5)  # senders keep failing and retrying while the bot is down
         with bot_subprocess(env, log):
             for future in futures:
-                future.result(timeout=60)
+                future.result(timeout=90)
     with db.reading() as session:
         stored = session.exec(select(Response.text)).all()
+        stored_votes = session.exec(select(Vote.user_id, PollOption.position).join(PollOption)).all()
     db.dispose()
     print(  # noqa: T201  (figures quoted in docs/reliability.md; see them with pytest -s)
-        f"crash figures: sent={BURST} acked_before_kill={killed_at} retries={sender.retries} stored={len(stored)}"
+        f"crash figures: sent={len(requests)} acked_before_kill={killed_at} retries={sender.retries} "
+        f"stored_replies={len(stored)} stored_votes={len(stored_votes)}"
     )
-    assert KILL_AFTER <= killed_at < BURST
+    assert KILL_AFTER <= killed_at < len(requests)
     assert sender.retries > 0
     assert sorted(stored) == sorted(texts)
+    assert dict(stored_votes) == votes
+    assert len(stored_votes) == len(votes)

@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.models import (
     Poll,
     PollOption,
+    PollReason,
     PollState,
     PostState,
     Question,
@@ -73,6 +74,17 @@ ANSWERS = {
     ],
 }
 PRE_VOTES = ["Partly", "Partly", "Yes", "No", "Unsure", "Partly", "Yes", "No", "Partly", "Unsure", "No"]
+REASONS = {
+    "pre": {
+        PEOPLE[0]: "The ingredients exist elsewhere; the time to compound them does not.",
+        PEOPLE[3]: "Without a research university of that depth, no.",
+    },
+    "post": {
+        PEOPLE[1]: "The discussion of devolved sector deals changed my mind.",
+        PEOPLE[3]: "Transport and housing can be fixed; talent follows.",
+        PEOPLE[9]: "Other places have their own clusters to grow, not Cambridge's to copy.",
+    },
+}
 POST_VOTES = ["Partly", "Yes", "Yes", "Partly", "Partly", "Partly", "Yes", "No", "Partly", "Yes", "Partly"]
 
 
@@ -128,6 +140,15 @@ def main() -> int:
                         option_id=options[label].id or 0,
                         voter_key=voter_key(secret, poll, person),
                         slot=0,
+                        created_at=poll.open_at or poll.created_at,
+                    )
+                )
+            for person, reason in REASONS.get(str(poll.phase), {}).items():
+                session.add(
+                    PollReason(
+                        poll_id=poll.id or 0,
+                        voter_key=voter_key(secret, poll, person),
+                        text=reason,
                         created_at=poll.open_at or poll.created_at,
                     )
                 )

@@ -281,6 +281,8 @@ def _vote(
         else:
             store.add_vote(session, _new_vote(poll, option.id or 0, key, user_id, 0))
     chosen_ids = {v.option_id for v in store.votes_of(session, poll_id, key)}
+    if not chosen_ids:
+        store.delete_reason(session, poll_id, key)  # a reason goes with a vote; withdrawn together
     chosen = tuple(o.label for o in options if o.id in chosen_ids)
     return VoteResult(
         outcome, poll_id, poll.question, PollKind(poll.kind), chosen, toggled_off, poll.invite_reason

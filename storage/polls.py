@@ -162,6 +162,12 @@ def reason_of(session: Session, poll_id: int, voter_key: str) -> PollReason | No
     return session.exec(statement).first()
 
 
+def delete_reason(session: Session, poll_id: int, voter_key: str) -> None:
+    session.execute(
+        delete(PollReason).where(col(PollReason.poll_id) == poll_id, col(PollReason.voter_key) == voter_key)
+    )
+
+
 def save_reason(
     session: Session, poll_id: int, voter_key: str, user_id: str | None, text: str, now: datetime
 ) -> PollReason:

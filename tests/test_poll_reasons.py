@@ -224,3 +224,14 @@ def test_removing_the_vote_leaves_nothing_to_reason_about(
     answer = submit_reason(sender, poll_id, REASON)
     assert answer["errors"] == {"reason": f"Vote in poll #{poll_id} first: a reason goes with your vote."}
     assert reasons(database, poll_id) == []
+
+
+def test_withdrawing_a_vote_withdraws_its_reason(
+    sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
+) -> None:
+    poll_id = reasoned_poll(database, workshop)
+    vote_reply(sender, fake_slack, poll_id)
+    assert "errors" not in submit_reason(sender, poll_id, REASON)
+    assert len(reasons(database, poll_id)) == 1
+    reply_to(fake_slack, control(sender, fake_slack, "poll.unvote", poll_id, PARTICIPANT))
+    assert reasons(database, poll_id) == []

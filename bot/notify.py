@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -54,6 +54,49 @@ def try_join(deps: Deps, channel_id: str) -> bool:
     except SlackApiError as error:
         logger.warning("could not join %s: %s", channel_id, error.response.get("error"))
         return False
+
+
+def post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, object]) -> tuple[str, str]:
+    """chat.postMessage; on not_in_channel, join (public channels) and post once more. (channel, ts)."""
+    try:
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel" or not try_join(deps, channel_id):
+            raise
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+    return str(response["channel"]), str(response["ts"])
+
+
+def find_posted(
+    deps: Deps, channel_id: str, event_type: str, key: str, value: int, since: datetime
+) -> str | None:
+    """The ts of a message this app posted since `since` whose metadata says {key: value}, if one exists.
+
+    How a post whose answer was lost (a dropped connection) is found instead of being posted twice.
+    """
+    oldest = f"{(since - timedelta(minutes=5)).timestamp():.6f}"
+    cursor = None
+    while True:
+        try:
+            page = deps.slack.conversations_history(
+                channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+            )
+        except SlackApiError as error:
+            # Unreadable history (e.g. not_in_channel) means the earlier attempt could not have posted either.
+            logger.warning(
+                "could not read %s to look for an earlier post: %s", channel_id, error.response.get("error")
+            )
+            return None
+        for message in page.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == event_type
+                and (metadata.get("event_payload") or {}).get(key) == value
+            ):
+                return str(message["ts"])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
 
 
 def remember_channel(session: Session, question_id: int, channel_id: str) -> None:

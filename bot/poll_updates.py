@@ -99,7 +99,11 @@ def _post_claimed(
 ) -> str:
     try:
         channel_id = notify.resolve_channel(deps, channel)
-        found = _already_posted(deps, channel_id, poll_id, opened_at) if look_first else None
+        found = (
+            notify.find_posted(deps, channel_id, poll_blocks.POLL_EVENT_TYPE, "poll_id", poll_id, opened_at)
+            if look_first
+            else None
+        )
         if found is None:
             if pacer is not None:
                 pacer.wait(channel_id)
@@ -107,8 +111,7 @@ def _post_claimed(
                 view = polls.load_view(session, poll_id)
             assert view is not None
             message = poll_blocks.poll_message(view)
-            response = _post_joining_if_needed(deps, channel_id, message)
-            channel_id, found = str(response["channel"]), str(response["ts"])
+            channel_id, found = notify.post_joining_if_needed(deps, channel_id, message)
         with deps.db.transaction() as session:
             store.finish_open(session, poll_id, token=token, channel_id=channel_id, message_ts=found)
         logger.info("opened poll %s in %s at %s", poll_id, channel_id, found)
@@ -132,40 +135,6 @@ def _post_claimed(
     with deps.db.transaction() as session:
         store.release(session, poll_id, token=token, error=error_note)
     return "retry"
-
-
-def _post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, object]) -> dict[str, object]:
-    try:
-        return dict(deps.posting.chat_postMessage(channel=channel_id, **message).data)  # type: ignore[arg-type]
-    except SlackApiError as error:
-        if error.response.get("error") != "not_in_channel" or not notify.try_join(deps, channel_id):
-            raise
-        return dict(deps.posting.chat_postMessage(channel=channel_id, **message).data)  # type: ignore[arg-type]
-
-
-def _already_posted(deps: Deps, channel_id: str, poll_id: int, opened_at: datetime) -> str | None:
-    oldest = f"{(opened_at - timedelta(minutes=5)).timestamp():.6f}"
-    cursor = None
-    while True:
-        try:
-            page = deps.slack.conversations_history(
-                channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-            )
-        except SlackApiError as error:
-            logger.warning(
-                "could not read %s to look for poll %s: %s", channel_id, poll_id, error.response.get("error")
-            )
-            return None
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == poll_blocks.POLL_EVENT_TYPE
-                and (metadata.get("event_payload") or {}).get("poll_id") == poll_id
-            ):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
 
 
 def open_new_poll(

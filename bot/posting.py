@@ -170,18 +170,24 @@ def _post_claimed(
 ) -> str:
     try:
         channel_id = notify.resolve_channel(deps, channel)
-        found = _already_posted(deps, channel_id, question_id, post_at) if attempts > 1 else None
+        found = (
+            notify.find_posted(
+                deps, channel_id, blocks.QUESTION_EVENT_TYPE, "question_id", question_id, post_at
+            )
+            if attempts > 1
+            else None
+        )
         if found is not None:
             return _record_posted(deps, question_id, token, channel_id, found)
         message = blocks.question_message(question_id=question_id, workshop_title=title, text=text)
         if pacer is not None:
             pacer.wait(channel_id)
         try:
-            response = _post_joining_if_needed(deps, channel_id, message)
+            posted_channel, posted_ts = notify.post_joining_if_needed(deps, channel_id, message)
         finally:
             if pacer is not None:
                 pacer.sent(channel_id)
-        return _record_posted(deps, question_id, token, response["channel"], response["ts"])
+        return _record_posted(deps, question_id, token, posted_channel, posted_ts)
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown_error"))
         if code in PERMANENT_ERRORS:
@@ -196,44 +202,6 @@ def _post_claimed(
     with deps.db.transaction() as session:
         questions.release(session, question_id, token=token)
     return "retry"
-
-
-def _post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, object]) -> dict[str, str]:
-    try:
-        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
-    except SlackApiError as error:
-        if error.response.get("error") != "not_in_channel" or not notify.try_join(deps, channel_id):
-            raise
-        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
-    return {"channel": str(response["channel"]), "ts": str(response["ts"])}
-
-
-def _already_posted(deps: Deps, channel_id: str, question_id: int, post_at: datetime) -> str | None:
-    """The ts of an earlier post of this question, found by its metadata, if one reached Slack."""
-    oldest = f"{(post_at - timedelta(minutes=5)).timestamp():.6f}"
-    cursor = None
-    while True:
-        try:
-            page = deps.slack.conversations_history(
-                channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
-            )
-        except SlackApiError as error:
-            # Unreadable history (e.g. not_in_channel) means the earlier attempt could not have posted either.
-            logger.warning(
-                "could not read %s to look for an earlier post: %s", channel_id, error.response.get("error")
-            )
-            return None
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if (
-                metadata.get("event_type") == blocks.QUESTION_EVENT_TYPE
-                and payload.get("question_id") == question_id
-            ):
-                return str(message["ts"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
 
 
 def _record_posted(deps: Deps, question_id: int, token: str, channel_id: str, ts: str) -> str:

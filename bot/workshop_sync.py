@@ -1,5 +1,6 @@
 """Loading a WorkshopSpec into the database: reconcile its questions, polls, roles and invitees with what is stored."""
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -56,7 +57,7 @@ _POLL_STATUS: dict[str, str] = {
 }
 
 
-class _Reconciler(Generic[Row, Item]):
+class _Reconciler(ABC, Generic[Row, Item]):
     """Makes the stored rows of one kind match the file, leaving anything no longer scheduled untouched."""
 
     noun = ""
@@ -66,29 +67,37 @@ class _Reconciler(Generic[Row, Item]):
     def __init__(self, session: Session, workshop_id: int, outcome: _Outcome) -> None:
         self.session, self.workshop_id, self.outcome = session, workshop_id, outcome
 
+    @abstractmethod
     def stored(self) -> list[Row]:
-        raise NotImplementedError
+        """The rows of this kind already stored for the workshop."""
 
+    @abstractmethod
     def key(self, thing: Row | Item) -> tuple[str, str | None]:
-        raise NotImplementedError
+        """What identifies an item across reloads (its text, and the phase for polls)."""
 
+    @abstractmethod
     def editable(self, row: Row) -> bool:
-        raise NotImplementedError
+        """Whether the row has not reached Slack yet, so the file may still change it."""
 
+    @abstractmethod
     def status(self, row: Row) -> str:
-        raise NotImplementedError
+        """Why a row may no longer be changed, for the warning."""
 
+    @abstractmethod
     def differences(self, row: Row, item: Item) -> list[str]:
-        raise NotImplementedError
+        """Names of the fields in which the file differs from the row."""
 
+    @abstractmethod
     def start(self, thing: Row | Item) -> datetime | None:
-        raise NotImplementedError
+        """When the item is due."""
 
+    @abstractmethod
     def write(self, row: Row | None, item: Item, position: int, missed: bool) -> None:
-        raise NotImplementedError
+        """Create or update the row from the file."""
 
+    @abstractmethod
     def delete(self, row: Row) -> None:
-        raise NotImplementedError
+        """Remove a row the file no longer has."""
 
     def name(self, number: int, thing: Row | Item) -> str:
         text = self.key(thing)[0]

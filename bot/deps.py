@@ -33,6 +33,7 @@ class Deps:
     background: ThreadPoolExecutor
     writes: WriteBatcher  # group commit for the deliveries acked on the request path
     clock: Callable[[], datetime] = utc_now
+    channel_ids: dict[str, str] = field(default_factory=dict)  # "#name" -> id, looked up once per process
     _identity: dict[str, str] | None = field(default=None, repr=False)
 
     def later(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:

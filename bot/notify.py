@@ -1,7 +1,6 @@
 """Telling organisers what went wrong, and finding channels by the name written in a workshop file."""
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -14,9 +13,6 @@ from storage.models import Question, Workshop
 
 logger = logging.getLogger(__name__)
 
-_channel_ids: dict[str, str] = {}
-_channel_lock = threading.Lock()
-
 
 class ChannelNotFound(Exception):
     pass
@@ -27,8 +23,7 @@ def resolve_channel(deps: Deps, ref: str) -> str:
     if not ref.startswith("#"):
         return ref
     name = ref[1:]
-    with _channel_lock:
-        cached = _channel_ids.get(name)
+    cached = deps.channel_ids.get(name)
     if cached:
         return cached
     cursor = None
@@ -38,8 +33,7 @@ def resolve_channel(deps: Deps, ref: str) -> str:
         )
         for channel in page.get("channels", []):
             if channel.get("name") == name:
-                with _channel_lock:
-                    _channel_ids[name] = str(channel["id"])
+                deps.channel_ids[name] = str(channel["id"])
                 return str(channel["id"])
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

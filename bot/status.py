@@ -1,7 +1,6 @@
 """What `/roundtable status` reports: a channel's workshops, upcoming posts and reply counts."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from storage import questions, responses, roles
@@ -31,10 +30,7 @@ class WorkshopStatus:
         return [line for line in self.questions if line.state in (PostState.SCHEDULED, PostState.CLAIMED)]
 
 
-def channel_status(
-    db: Database, channel_id: str, channel_name: str | None, now: datetime
-) -> list[WorkshopStatus]:
-    del now  # reserved for "phase" reporting; the schedule below is absolute
+def channel_status(db: Database, channel_id: str, channel_name: str | None) -> list[WorkshopStatus]:
     result = []
     with db.reading() as session:
         for workshop in roles.workshops_for_channel(session, channel_id, channel_name):

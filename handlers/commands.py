@@ -73,7 +73,7 @@ class Commands:
 
     async def status(self, ack: AsyncAck, request: SlashCommand) -> None:
         statuses = await asyncio.to_thread(
-            status.channel_status, self.deps.db, request.channel_id, request.channel_name, self.deps.clock()
+            status.channel_status, self.deps.db, request.channel_id, request.channel_name
         )
         await ack(
             text=blocks.status_text(statuses),

@@ -582,3 +582,26 @@ class AsyncSlackSender:
     async def aclose(self) -> None:
         """Close the underlying httpx client."""
         await self._client.aclose()
+
+
+def submit_text_view(
+    sender: SlackSender,
+    callback_id: str,
+    private_metadata: str,
+    field: str,
+    text: str,
+    *,
+    user_id: str,
+    view_id: str | None = None,
+) -> Payload:
+    """Submit a one-input modal (block and action both `field`); Slack's answer: {} when it closes, else the errors."""
+    payload = view_submission(
+        callback_id,
+        values={field: {field: plain_text_input(text)}},
+        private_metadata=private_metadata,
+        user_id=user_id,
+        view_id=view_id,
+    )
+    response = sender.send_interaction(payload)
+    assert response.status_code == 200, response.text
+    return response.json() if response.text.strip() not in ("", "null") else {}

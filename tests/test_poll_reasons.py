@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, block_actions, plain_text_input, view_submission
+from slack_requests import SlackSender, block_actions, submit_text_view
 from sqlmodel import select
 
 from bot.poll_blocks import ADD_REASON_ACTION, REASON_CALLBACK
@@ -78,16 +78,9 @@ def submit_reason(
     sender: SlackSender, poll_id: int, text: str, *, user: str = PARTICIPANT, view_id: str | None = None
 ) -> dict[str, Any]:
     """Submit the reason modal; Slack's answer ({} when the modal closes, else the errors)."""
-    payload = view_submission(
-        REASON_CALLBACK,
-        values={"reason": {"reason": plain_text_input(text)}},
-        private_metadata=str(poll_id),
-        user_id=user,
-        view_id=view_id,
+    return submit_text_view(
+        sender, REASON_CALLBACK, str(poll_id), "reason", text, user_id=user, view_id=view_id
     )
-    response = sender.send_interaction(payload)
-    assert response.status_code == 200, response.text
-    return response.json() if response.text.strip() not in ("", "null") else {}
 
 
 def reasons(database: Database, poll_id: int) -> list[PollReason]:

@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, block_actions, new_ts, plain_text_input, view_submission
+from slack_requests import (
+    SlackSender,
+    block_actions,
+    new_ts,
+    submit_text_view,
+)
 from sqlmodel import select
 
 from bot.blocks import (
@@ -97,16 +102,9 @@ def submit(
     view_id: str | None = None,
 ) -> dict[str, Any]:
     """Submit a question modal; Slack's answer ({} when the modal closes, else the errors)."""
-    payload = view_submission(
-        callback_id,
-        values={"text": {"text": plain_text_input(text)}},
-        private_metadata=str(question_id),
-        user_id=user,
-        view_id=view_id,
+    return submit_text_view(
+        sender, callback_id, str(question_id), "text", text, user_id=user, view_id=view_id
     )
-    response = sender.send_interaction(payload)
-    assert response.status_code == 200, response.text
-    return response.json() if response.text.strip() not in ("", "null") else {}
 
 
 def question(database: Database, question_id: int) -> Question:

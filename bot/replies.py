@@ -2,8 +2,9 @@
 
 Rules: a reply counts when its thread is a posted question in the same channel and it was first posted
 while the question was open for answers (`is_open_for_answers`, the rule private answers follow too; edits
-and deletions of a reply posted in time are honoured after the close); a delivery is applied at most once (its event id is stored in the same transaction as its effect); an edit never overwrites a newer
-edit; a deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
+and deletions of a reply posted in time are honoured after the close); a delivery is applied at most once
+(its event id is stored in the same transaction as its effect); an edit never overwrites a newer edit; a
+deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
 """
 
 import logging
@@ -163,7 +164,7 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
 
 
 def _in_time(session: Session, question_id: int, message: ThreadMessage) -> bool:
-    """A new reply, or an edit of one not stored yet, counts only if first posted while the question was open."""
+    """A new reply (or an edit of one not yet stored) counts only if posted while the question was open."""
     if message.kind is MessageKind.CHANGED and responses.by_message(session, message.channel_id, message.ts):
         return True  # an edit of an answer already recorded (so given in time) is honoured
     window = questions.answer_windows(session, {question_id}).get(question_id)

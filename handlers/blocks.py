@@ -34,9 +34,8 @@ def status_blocks(statuses: list[WorkshopStatus]) -> list[Block]:
             lines.append(f"{line.position}. {truncate(escape(line.text), 150)} — {detail}")
         hidden = status.upcoming_count - sum(1 for line in status.questions if line.state in UPCOMING_STATES)
         if hidden > 0:  # not the person's to read yet: how many, and when the next one comes
-            lines.append(
-                f"{hidden} more {'question' if hidden == 1 else 'questions'} to come; the next {status.next_post}."
-            )
+            noun = "question" if hidden == 1 else "questions"
+            lines.append(f"{hidden} more {noun} to come; the next {status.next_post}.")
         blocks.append(section("\n".join(lines) or "_No questions._"))
     return blocks[:MAX_MESSAGE_BLOCKS]
 

@@ -30,8 +30,12 @@ class Events:
             )
         await ack()
         # Told once, for the reply itself: an edit of that unrecorded reply gets no second note.
-        closed = outcome is replies.Outcome.CLOSED and message is not None
-        if closed and message.kind is replies.MessageKind.POSTED and message.user_id:
+        if (
+            outcome is replies.Outcome.CLOSED
+            and message is not None
+            and message.kind is replies.MessageKind.POSTED
+            and message.user_id
+        ):
             self.deps.later(
                 answers.tell_question_closed,
                 self.deps,

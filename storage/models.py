@@ -140,7 +140,7 @@ class Question(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     conclusion: str | None = Field(default=None, sa_type=Text)
     closed_at: datetime | None = _time(default=None)
-    # When the message was re-rendered as closed (no controls); claimed before chat.update, so it is done once.
+    # When the message was re-rendered as closed (no controls): claimed before chat.update, so done once.
     closed_shown_at: datetime | None = _time(default=None)
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from bot import replies
 from bot.deps import Deps
 from bot.mrkdwn import escape, truncate
 from storage import events, questions, responses, roles
@@ -40,8 +41,8 @@ def record_private_answer(deps: Deps, question_id: int, user_id: str, text: str,
         question = questions.get(session, question_id)
         if question is None or question.state != PostState.POSTED:
             raise AnswerRefused("That question is not open for answers.")
-        if question.closed_at is not None or (question.close_at is not None and question.close_at <= now):
-            raise AnswerRefused("That question has closed; answers are no longer collected.")
+        if not replies.is_open_for_answers(question, now):
+            raise AnswerRefused(replies.CLOSED_NOTE)
         if not events.mark_processed(session, f"private-answer:{submission_id}", now=now):
             return False
         responses.add(
@@ -79,6 +80,16 @@ def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusio
         question.closed_at = question.closed_at or deps.clock()
         session.add(question)
         return Conclusion(question_id, question.channel_id or "", question.message_ts, text)
+
+
+def tell_question_closed(deps: Deps, channel_id: str, thread_ts: str, user_id: str) -> None:
+    """The ephemeral note to someone whose thread reply came after the question closed (not recorded)."""
+    try:
+        deps.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, thread_ts=thread_ts, text=f":lock: {replies.CLOSED_NOTE}"
+        )
+    except SlackApiError as error:
+        logger.warning("closed-question note not delivered: %s", error.response.get("error"))
 
 
 def post_closing_note(deps: Deps, conclusion: Conclusion) -> None:

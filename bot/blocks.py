@@ -14,6 +14,23 @@ PRIVATE_ANSWER_CALLBACK = "question.private_answer"
 CONCLUSION_CALLBACK = "question.conclusion"
 
 
+CLOSED_NOTICE = ":lock: This question is closed; answers are no longer collected."
+
+
+def _question_head(workshop_title: str, question: str) -> list[Block]:
+    return [
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": truncate(f"*{escape(workshop_title)}*", 3000)}],
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(question, 3000)}},
+    ]
+
+
+def _metadata(question_id: int) -> dict[str, Any]:
+    return {"event_type": QUESTION_EVENT_TYPE, "event_payload": {"question_id": question_id}}
+
+
 def question_message(*, question_id: int, workshop_title: str, text: str) -> dict[str, Any]:
     """Arguments for chat.postMessage: the question, its workshop, and where to answer.
 
@@ -22,11 +39,7 @@ def question_message(*, question_id: int, workshop_title: str, text: str) -> dic
     """
     question = escape(text)
     blocks: list[Block] = [
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": truncate(f"*{escape(workshop_title)}*", 3000)}],
-        },
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(question, 3000)}},
+        *_question_head(workshop_title, question),
         {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": ":speech_balloon: Reply in this thread."}],
@@ -59,7 +72,21 @@ def question_message(*, question_id: int, workshop_title: str, text: str) -> dic
         "blocks": blocks,
         "unfurl_links": False,
         "unfurl_media": False,
-        "metadata": {"event_type": QUESTION_EVENT_TYPE, "event_payload": {"question_id": question_id}},
+        "metadata": _metadata(question_id),
+    }
+
+
+def closed_question_message(*, question_id: int, workshop_title: str, text: str) -> dict[str, Any]:
+    """Arguments for chat.update once a question closes: the same question, marked closed, no controls."""
+    question = escape(text)
+    blocks: list[Block] = [
+        *_question_head(workshop_title, question),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": CLOSED_NOTICE}]},
+    ]
+    return {
+        "text": truncate(f"{escape(workshop_title)} (closed): {question}", 3000),
+        "blocks": blocks,
+        "metadata": _metadata(question_id),
     }
 
 

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.mrkdwn import escape, truncate
-from storage import nudges
+from storage import nudges, responses
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def pending(deps: Deps) -> list[PendingNudge]:
             if workshop.invite_channel:
                 members = set(_channel_members(deps, question.channel_id)) - {deps.bot_user_id()}
                 invited = sorted(set(invited) | members)
-            skip = nudges.responders(session, question.id) | nudges.already_nudged(session, question.id)
+            skip = responses.answerers(session, question.id) | nudges.already_nudged(session, question.id)
             candidates = [user for user in invited if user not in skip]
             skip_too = nudges.opted_out(session, candidates)
             due += [

@@ -1,20 +1,23 @@
 """Turning Slack message events into stored responses: once, in any delivery order.
 
-Rules: a reply counts when its thread is a posted question in the same channel; a delivery is applied at
-most once (its event id is stored in the same transaction as its effect); an edit never overwrites a newer
-edit; a deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
+Rules: a reply counts when its thread is a posted question in the same channel and it was first posted
+while the question was open for answers (`is_open_for_answers`, the rule private answers follow too; edits
+and deletions of a reply posted in time are honoured after the close); a delivery is applied at most once
+(its event id is stored in the same transaction as its effect); an edit never overwrites a newer edit; a
+deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlmodel import Session
 
 from storage import events, questions, responses
 from storage.db import Database
-from storage.models import ResponseSource
+from storage.models import PostState, ResponseSource
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +35,28 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     STALE = "stale"
+    CLOSED = "closed"  # first posted after the question closed: not recorded, the author is told
+
+
+CLOSED_NOTE = "That question has closed; answers are no longer collected."
+
+
+class AnswerWindow(Protocol):
+    @property
+    def state(self) -> str: ...
+    @property
+    def close_at(self) -> datetime | None: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+
+
+def is_open_for_answers(question: AnswerWindow, at: datetime) -> bool:
+    """Whether an answer given at `at` counts: the question is posted, and `at` is before both its
+    `close_at` and a chair's conclusion (`closed_at`). One rule for thread replies (`at` is when the reply
+    was first posted, its ts) and private answers (`at` is when the form was sent)."""
+    if question.state != PostState.POSTED:
+        return False
+    return all(end is None or at < end for end in (question.close_at, question.closed_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +104,8 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
         return Outcome.IGNORED
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
         return Outcome.DUPLICATE
+    if message.kind is not MessageKind.DELETED and not _in_time(session, question_id, message):
+        return Outcome.CLOSED
     if message.kind is MessageKind.POSTED:
         # A row already there is a retry, or an edit/delete that arrived first and already won.
         stored = responses.add_reply_if_new(
@@ -136,6 +163,14 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     return Outcome.DELETED
 
 
+def _in_time(session: Session, question_id: int, message: ThreadMessage) -> bool:
+    """A new reply (or an edit of one not yet stored) counts only if posted while the question was open."""
+    if message.kind is MessageKind.CHANGED and responses.by_message(session, message.channel_id, message.ts):
+        return True  # an edit of an answer already recorded (so given in time) is honoured
+    window = questions.answer_windows(session, {question_id}).get(question_id)
+    return window is not None and is_open_for_answers(window, slack_ts_to_datetime(message.ts))
+
+
 def _source(message: ThreadMessage) -> ResponseSource:
     if message.backfilled:
         return ResponseSource.BACKFILL
@@ -191,12 +226,17 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
     real_keys = [key for key in keys if key.startswith("event:")]
     now = deliveries[0].now if deliveries else datetime.now(UTC)
     new_keys = events.mark_many_processed(session, real_keys, now=now) if real_keys else set()
+    windows = questions.answer_windows(session, set(question_ids.values()))
     to_insert = []
     for key, index in keys.items():
         if key.startswith("event:") and key not in new_keys:
             outcomes[index] = Outcome.DUPLICATE
             continue
         message = deliveries[index].message
+        window = windows.get(question_ids[(message.channel_id, message.thread_ts or "")])
+        if window is None or not is_open_for_answers(window, slack_ts_to_datetime(message.ts)):
+            outcomes[index] = Outcome.CLOSED
+            continue
         to_insert.append(
             {
                 "question_id": question_ids[(message.channel_id, message.thread_ts or "")],

@@ -8,13 +8,13 @@ claims, transient failures), so nothing depends on a single job firing.
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import data_rights, nudges, poll_updates, polls, posting
+from bot import data_rights, nudges, poll_updates, polls, posting, question_controls, workspace
 from bot.deps import Deps
 from storage import events, heartbeats, questions
 from storage.models import PostState
@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 HEARTBEAT = "scheduler"
 POLL_DUE_SECONDS = 0.5  # how often polls due to open or close are looked for
 POLL_UPDATE_SECONDS = 0.25  # how often stale poll messages are looked for (each updated at most 1/s)
+NUDGE_SECONDS = 60  # how often reminders are looked for; the first look is at start
+TOKEN_CHECK_MINUTES = 5  # how often auth.test checks whether an uninstalled app's token works again
+CLOSED_QUESTIONS_SECONDS = 5  # how often questions past their close time get their message updated
 
 
 class Scheduler:
@@ -45,9 +48,21 @@ class Scheduler:
 
     def start(self) -> None:
         interval = self.deps.settings.schedule_poll_seconds
+        now = datetime.now(UTC)  # APScheduler's own clock, not deps.clock: these say "run at start"
         self._scheduler.add_job(self.watch, "interval", seconds=interval, id="watch-schedule")
         self._scheduler.add_job(self.housekeeping, "interval", minutes=10, id="housekeeping")
-        self._scheduler.add_job(self.nudge, "interval", minutes=1, id="nudges")
+        # A reminder already due at start goes out at start, not one interval later.
+        self._scheduler.add_job(self.nudge, "interval", seconds=NUDGE_SECONDS, id="nudges", next_run_time=now)
+        self._scheduler.add_job(
+            self.check_token, "interval", minutes=TOKEN_CHECK_MINUTES, id="token-check", next_run_time=now
+        )
+        self._scheduler.add_job(
+            self.closed_questions,
+            "interval",
+            seconds=CLOSED_QUESTIONS_SECONDS,
+            id="closed-questions",
+            next_run_time=now,
+        )
         self._scheduler.add_job(self.polls_due, "interval", seconds=POLL_DUE_SECONDS, id="polls-due")
         self._scheduler.add_job(
             self.poll_messages, "interval", seconds=POLL_UPDATE_SECONDS, id="poll-messages"
@@ -129,6 +144,14 @@ class Scheduler:
         sent = nudges.send_due(self.deps)
         if sent:
             logger.info("sent %d nudges", sent)
+
+    def check_token(self) -> None:
+        """Resume workshops an uninstall stopped once auth.test succeeds again (a reinstall, a new token)."""
+        workspace.check_token(self.deps)
+
+    def closed_questions(self) -> None:
+        """Re-render questions past their close time (or concluded) as closed, without their controls."""
+        question_controls.show_closed_questions(self.deps)
 
     def _log_job_error(self, event: Any) -> None:
         assert isinstance(event, JobExecutionEvent)

@@ -3,7 +3,7 @@
 from typing import Any
 
 from bot.mrkdwn import escape, truncate
-from bot.status import WorkshopStatus
+from bot.status import UPCOMING_STATES, WorkshopStatus
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50
@@ -32,6 +32,10 @@ def status_blocks(statuses: list[WorkshopStatus]) -> list[Block]:
             else:
                 detail = f"{line.state} for {line.local_time}"
             lines.append(f"{line.position}. {truncate(escape(line.text), 150)} — {detail}")
+        hidden = status.upcoming_count - sum(1 for line in status.questions if line.state in UPCOMING_STATES)
+        if hidden > 0:  # not the person's to read yet: how many, and when the next one comes
+            noun = "question" if hidden == 1 else "questions"
+            lines.append(f"{hidden} more {noun} to come; the next {status.next_post}.")
         blocks.append(section("\n".join(lines) or "_No questions._"))
     return blocks[:MAX_MESSAGE_BLOCKS]
 
@@ -39,4 +43,4 @@ def status_blocks(statuses: list[WorkshopStatus]) -> list[Block]:
 def status_text(statuses: list[WorkshopStatus]) -> str:
     if not statuses:
         return "No workshop is bound to this channel."
-    return "; ".join(f"{escape(s.title)}: {len(s.upcoming)} questions still to post" for s in statuses)
+    return "; ".join(f"{escape(s.title)}: {s.upcoming_count} questions still to post" for s in statuses)

@@ -73,7 +73,12 @@ class Commands:
 
     async def status(self, ack: AsyncAck, request: SlashCommand) -> None:
         statuses = await asyncio.to_thread(
-            status.channel_status, self.deps.db, request.channel_id, request.channel_name
+            status.channel_status,
+            self.deps.db,
+            request.channel_id,
+            request.channel_name,
+            request.user_id,
+            self.deps.organisers,
         )
         await ack(
             text=blocks.status_text(statuses),

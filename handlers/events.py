@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import replies, workspace
+from bot import answers, replies, workspace
 from bot.deps import Deps
 from handlers import payloads
 
@@ -29,6 +29,20 @@ class Events:
                 self.deps.writes.submit_to(replies.apply_deliveries, delivery)
             )
         await ack()
+        # Told once, for the reply itself: an edit of that unrecorded reply gets no second note.
+        if (
+            outcome is replies.Outcome.CLOSED
+            and message is not None
+            and message.kind is replies.MessageKind.POSTED
+            and message.user_id
+        ):
+            self.deps.later(
+                answers.tell_question_closed,
+                self.deps,
+                message.channel_id,
+                message.thread_ts or message.ts,
+                message.user_id,
+            )
         logger.info(
             "event type=message subtype=%s outcome=%s ms=%.1f",
             (body.get("event") or {}).get("subtype") or "-",
@@ -37,8 +51,10 @@ class Events:
         )
 
     async def uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        reason = (body.get("event") or {}).get("type", "app_uninstalled")
-        await asyncio.to_thread(workspace.deactivate, self.deps, reason=reason)
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        if workspace.stops_the_bot(event):
+            reason = "tokens_revoked" if event.get("type") == "tokens_revoked" else "app_uninstalled"
+            await asyncio.to_thread(workspace.deactivate, self.deps, reason=reason)
         await ack()
 
 

@@ -139,7 +139,7 @@ class QuestionViews:
             return
         await ack()
         if conclusion is not None:
-            self.deps.later(answers.post_closing_note, self.deps, conclusion)
+            self.deps.later(question_controls.announce_conclusion, self.deps, conclusion)
 
 
 @dataclass(frozen=True, slots=True)

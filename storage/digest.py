@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, col, select
 
+from storage import responses as stored_responses
 from storage.models import (
     Invitee,
     Poll,
@@ -138,7 +139,7 @@ def load_workshop_data(
     responses = session.execute(
         select(*_columns(ResponseRow, Response))
         .join(Question, col(Question.id) == col(Response.question_id))
-        .where(question_filter, col(Response.deleted_at).is_(None), *_window(Response, since, until))
+        .where(question_filter, stored_responses.counts_as_answer(), *_window(Response, since, until))
         .order_by(col(Response.created_at), col(Response.id))
     ).all()
     polls = session.execute(

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, or_, select
 
+from storage import responses
 from storage.models import Invitee, Poll, PollState, PostState, Question, Response, Vote, Workshop
 
 
@@ -28,7 +29,7 @@ def invitee_counts(session: Session, workshop_ids: Sequence[int]) -> dict[int, t
                 (col(Invitee.workshop_id) == col(Question.workshop_id))
                 & (col(Invitee.user_id) == col(Response.user_id)),
             )
-            .where(col(Question.workshop_id).in_(workshop_ids), col(Response.deleted_at).is_(None))
+            .where(col(Question.workshop_id).in_(workshop_ids), responses.counts_as_answer())
             .group_by(col(Question.workshop_id))
         ).all()
     )
@@ -80,11 +81,7 @@ def open_polls(session: Session, workshop_ids: Sequence[int]) -> list[Poll]:
 def participant_workshops(session: Session, user_id: str) -> list[Workshop]:
     """Active workshops the person is invited to or has answered in."""
     invited = select(Invitee.workshop_id).where(Invitee.user_id == user_id)
-    answered = (
-        select(Question.workshop_id)
-        .join(Response, col(Response.question_id) == col(Question.id))
-        .where(Response.user_id == user_id)
-    )
+    answered = select(Question.workshop_id).where(col(Question.id).in_(responses.answered_questions(user_id)))
     statement = (
         select(Workshop)
         .where(col(Workshop.active), or_(col(Workshop.id).in_(invited), col(Workshop.id).in_(answered)))
@@ -99,7 +96,7 @@ def awaiting_answer(
     """Posted, still-open questions the person has not answered."""
     if not workshop_ids:
         return []
-    answered = select(Response.question_id).where(Response.user_id == user_id)
+    answered = responses.answered_questions(user_id)
     statement = (
         select(Question)
         .where(

@@ -109,7 +109,9 @@ class Workshop(SQLModel, table=True):
     sector_min_group: int = 3  # smaller sectors are folded into "other" so no one is identifiable
     source_digest: str = Field(default="", max_length=64)  # hash of the loaded definition
     revision: int = 1  # bumped on every change; running schedulers watch it
-    active: bool = True  # False after app_uninstalled / tokens_revoked
+    active: bool = True  # False after app_uninstalled / the bot token's tokens_revoked
+    # Why it is inactive: bot.workspace reactivates only what an uninstall or revocation stopped.
+    inactive_reason: str | None = Field(default=None, max_length=32)
     created_at: datetime = _time(default_factory=utc_now)
     updated_at: datetime = _time(default_factory=utc_now)
 
@@ -138,6 +140,8 @@ class Question(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     conclusion: str | None = Field(default=None, sa_type=Text)
     closed_at: datetime | None = _time(default=None)
+    # When the message was re-rendered as closed (no controls): claimed before chat.update, so done once.
+    closed_shown_at: datetime | None = _time(default=None)
 
 
 class Response(SQLModel, table=True):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Invitee, Nudge, PostState, Question, Response, UserPreference, Workshop, utc_now
+from storage.models import Invitee, Nudge, PostState, Question, UserPreference, Workshop, utc_now
 
 
 def open_questions_in_nudge_window(session: Session, now: datetime) -> Sequence[tuple[Question, Workshop]]:
@@ -37,11 +37,6 @@ def invitees(session: Session, workshop_id: int) -> list[str]:
         select(Invitee.user_id).where(Invitee.workshop_id == workshop_id).order_by(col(Invitee.user_id))
     )
     return list(session.exec(statement).all())
-
-
-def responders(session: Session, question_id: int) -> set[str]:
-    statement = select(Response.user_id).where(Response.question_id == question_id)
-    return set(session.exec(statement).all())
 
 
 def already_nudged(session: Session, question_id: int) -> set[str]:

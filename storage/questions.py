@@ -1,6 +1,7 @@
 """Data access for questions: due lists, claims (exactly-once posting) and lookups by Slack message."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, update
@@ -37,6 +38,29 @@ def ids_by_messages(session: Session, messages: set[tuple[str, str]]) -> dict[tu
     )
     found = {(channel, ts): qid for qid, channel, ts in session.exec(statement).all() if qid is not None}
     return {key: qid for key, qid in found.items() if key in messages}  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerWindow:
+    """What decides whether a question takes answers (bot.replies.is_open_for_answers)."""
+
+    state: str
+    close_at: datetime | None
+    closed_at: datetime | None
+
+
+def answer_windows(session: Session, question_ids: set[int]) -> dict[int, AnswerWindow]:
+    """{question id: its answer window} in one query, for a batch of thread replies."""
+    if not question_ids:
+        return {}
+    statement = select(Question.id, Question.state, Question.close_at, Question.closed_at).where(
+        col(Question.id).in_(question_ids)
+    )
+    return {
+        qid: AnswerWindow(state, close_at, closed_at)
+        for qid, state, close_at, closed_at in session.exec(statement).all()
+        if qid is not None
+    }
 
 
 def scheduled(session: Session) -> Sequence[tuple[Question, Workshop]]:
@@ -132,3 +156,37 @@ def open_posted_since(session: Session, since: datetime, now: datetime) -> Seque
         .order_by(col(Question.posted_at).desc(), col(Question.id).desc())
     )
     return session.exec(statement).all()
+
+
+def closed_but_shown_open(session: Session, now: datetime, limit: int) -> Sequence[tuple[Question, str]]:
+    """Posted questions past their close time or concluded whose message still shows the controls, with
+    their workshop's title, oldest close first."""
+    statement = (
+        select(Question, Workshop.title)
+        .join(Workshop, col(Workshop.id) == col(Question.workshop_id))
+        .where(
+            col(Question.state) == PostState.POSTED,
+            col(Question.message_ts).is_not(None),
+            col(Question.closed_shown_at).is_(None),
+            col(Workshop.active),
+            or_(col(Question.closed_at).is_not(None), col(Question.close_at) <= now),
+        )
+        .order_by(col(Question.id))
+        .limit(limit)
+    )
+    return session.exec(statement).all()
+
+
+def claim_closed_shown(session: Session, question_id: int, now: datetime) -> bool:
+    """Take the one right to re-render a closed question's message. True for exactly one caller."""
+    statement = (
+        update(Question)
+        .where(col(Question.id) == question_id, col(Question.closed_shown_at).is_(None))
+        .values(closed_shown_at=now)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_closed_shown(session: Session, question_id: int) -> None:
+    """Give the claim back after a transient failure (rate limit, Slack down): the next sweep retries."""
+    session.execute(update(Question).where(col(Question.id) == question_id).values(closed_shown_at=None))

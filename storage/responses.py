@@ -4,10 +4,32 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.inserts import insert_if_absent, insert_many_if_absent
 from storage.models import Response, ResponseSource
+
+
+def counts_as_answer() -> ColumnElement[bool]:
+    """The one definition of "has answered": a response that is not deleted, in the thread or private.
+
+    Nudges, the App Home's "waiting for your answer", `/roundtable status` and the digest's N of M all use
+    it, so deleting your answer makes you "waiting" (and nudgeable) again and drops you from N of M.
+    """
+    return col(Response.deleted_at).is_(None)
+
+
+def answered_questions(user_id: str) -> SelectOfScalar[int]:
+    """The ids of the questions `user_id` has answered, as a subquery."""
+    return select(Response.question_id).where(Response.user_id == user_id, counts_as_answer())
+
+
+def answerers(session: Session, question_id: int) -> set[str]:
+    """Who has answered the question."""
+    statement = select(Response.user_id).where(Response.question_id == question_id, counts_as_answer())
+    return set(session.exec(statement).all())
 
 
 def by_message(session: Session, channel_id: str, message_ts: str) -> Response | None:
@@ -86,7 +108,7 @@ def responses_for_question(session: Session, question_id: int) -> Sequence[Respo
     """Visible responses, oldest first."""
     statement = (
         select(Response)
-        .where(Response.question_id == question_id, col(Response.deleted_at).is_(None))
+        .where(Response.question_id == question_id, counts_as_answer())
         .order_by(col(Response.created_at), col(Response.id))
     )
     return session.exec(statement).all()
@@ -98,7 +120,7 @@ def count_by_question(session: Session, question_ids: Sequence[int]) -> dict[int
         return {}
     statement = (
         select(Response.question_id, func.count(), func.count(func.distinct(Response.user_id)))
-        .where(col(Response.question_id).in_(question_ids), col(Response.deleted_at).is_(None))
+        .where(col(Response.question_id).in_(question_ids), counts_as_answer())
         .group_by(col(Response.question_id))
     )
     return {question_id: (total, people) for question_id, total, people in session.exec(statement).all()}

@@ -234,10 +234,39 @@ def test_digest_ignores_comments_and_path_but_not_content() -> None:
             'x.toml: workshop.sectors.industry[0]: "U0AAA1111" is already in sector "academia"',
         ),
         ("[workshop]\n", "[workshop]\nfoo = 1\n", "x.toml: workshop.foo: unknown key"),
+        (
+            '[[questions]]\ntext = "First',
+            '[[questions]]\nid = "First One"\ntext = "First',
+            'x.toml: questions[0].id: "First One" is not a valid id (lowercase letters, digits and hyphens, 1 to 64 characters)',
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            '[[polls]]\nid = ""\nquestion = "Agree?"',
+            'x.toml: polls[0].id: "" is not a valid id (lowercase letters, digits and hyphens, 1 to 64 characters)',
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            '[[polls]]\nid = 7\nquestion = "Agree?"',
+            "x.toml: polls[0].id: expected a string, got an integer",
+        ),
     ],
 )
 def test_each_mistake_is_reported_on_one_precise_line(old: str, new: str, expected: str) -> None:
     assert expected in problems(edited(old, new))
+
+
+def test_an_id_names_one_item_of_the_whole_file() -> None:
+    text = edited('[[questions]]\ntext = "Third', '[[questions]]\nid = "agree"\ntext = "Third')
+    text = edited('[[polls]]\nquestion = "Agree?"', '[[polls]]\nid = "agree"\nquestion = "Agree?"', text)
+    text = edited('[[questions]]\ntext = "First', '[[questions]]\nid = "agree"\ntext = "First', text)
+    assert problems(text) == [
+        'x.toml: questions[2].id: "agree" is already the id of questions[0]',
+        'x.toml: polls[0].id: "agree" is already the id of questions[0]',
+    ]
+    spec = parse_workshop_text(
+        edited('[[questions]]\ntext = "First', '[[questions]]\nid = "q-1"\ntext = "First')
+    )
+    assert [q.file_key for q in spec.questions] == ["q-1", None, None]
 
 
 def test_a_toml_syntax_error_names_the_line() -> None:

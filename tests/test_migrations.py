@@ -1,5 +1,6 @@
 """Migrations: an empty database upgrades to head, downgrades cleanly, and head matches the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -128,5 +129,25 @@ def test_upgrade_tells_file_polls_from_adhoc_ones_and_downgrade_keeps_every_poll
         with engine.connect() as connection:
             kept = connection.execute(text("SELECT question FROM poll ORDER BY id")).scalars().all()
         assert len(kept) == 4
+    finally:
+        engine.dispose()
+
+
+def test_a_downgrade_plan_names_what_would_be_dropped_and_changes_nothing(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        tables = set(inspect(engine).get_table_names())
+        to_base = migrate.plan_downgrade(engine, "base")
+        one_back = migrate.plan_downgrade(engine, "-1")
+        assert (to_base.current, to_base.target) == (migrate.head_revision(), None)
+        assert set(to_base.tables) == tables - {"alembic_version"}
+        assert to_base.drops.startswith("drops every table (")
+        assert one_back.target is not None
+        assert one_back.drops.endswith(" with all their data")
+        with pytest.raises(migrate.MigrationError, match="Can't locate revision identified by 'nope'"):
+            migrate.plan_downgrade(engine, "nope")
+        assert migrate.is_up_to_date(engine)
+        assert set(inspect(engine).get_table_names()) == tables
     finally:
         engine.dispose()

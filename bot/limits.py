@@ -110,6 +110,8 @@ def poll_problems(
     seen: dict[str, int] = {}
     for index, label in enumerate(labels):
         key = " ".join(label.casefold().split())
+        if len(label) > MAX_OPTION_LENGTH:
+            continue  # reported already, and not worth quoting
         if key and key in seen:
             problems.append(
                 Problem(

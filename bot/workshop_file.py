@@ -230,15 +230,17 @@ def _report(table: Table, problems: list[Problem]) -> None:
 
 
 def _file_key(table: Table) -> str | None:
-    key = table.text("id", required=False)
-    if "id" in table.data and not (key and len(key) <= MAX_FILE_KEY and FILE_KEY.fullmatch(key)):
-        if isinstance(table.data["id"], str):  # a value of the wrong type is reported already
-            table.fail(
-                "id",
-                f'"{key}" is not a valid id (lowercase letters, digits and hyphens, 1 to {MAX_FILE_KEY} characters)',
-            )
+    if "id" not in table.data:
         return None
-    return key or None
+    key = table.text("id", required=False, limit=MAX_FILE_KEY)  # reports a wrong type or length
+    if not isinstance(table.data["id"], str) or len(key) > MAX_FILE_KEY:
+        return None
+    if not FILE_KEY.fullmatch(key):
+        table.fail(
+            "id", f'"{key}" is not a valid id (lowercase letters, digits and hyphens, at most {MAX_FILE_KEY})'
+        )
+        return None
+    return key
 
 
 def _check_order(

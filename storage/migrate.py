@@ -68,7 +68,7 @@ class DowngradePlan:
 
     @property
     def drops(self) -> str:
-        """The losses in words, e.g. "drops columns poll.origin and question.file_key"."""
+        """The losses in words, e.g. "drops columns poll.origin, question.file_key with all their data"."""
         parts = []
         if self.tables:
             listed = ", ".join(self.tables)

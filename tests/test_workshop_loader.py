@@ -240,17 +240,22 @@ def test_digest_ignores_comments_and_path_but_not_content() -> None:
         (
             '[[questions]]\ntext = "First',
             '[[questions]]\nid = "First One"\ntext = "First',
-            'x.toml: questions[0].id: "First One" is not a valid id (lowercase letters, digits and hyphens, 1 to 64 characters)',
+            'x.toml: questions[0].id: "First One" is not a valid id (lowercase letters, digits and hyphens, at most 64)',
         ),
         (
             '[[polls]]\nquestion = "Agree?"',
             '[[polls]]\nid = ""\nquestion = "Agree?"',
-            'x.toml: polls[0].id: "" is not a valid id (lowercase letters, digits and hyphens, 1 to 64 characters)',
+            'x.toml: polls[0].id: "" is not a valid id (lowercase letters, digits and hyphens, at most 64)',
         ),
         (
             '[[polls]]\nquestion = "Agree?"',
             '[[polls]]\nid = 7\nquestion = "Agree?"',
             "x.toml: polls[0].id: expected a string, got an integer",
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            f'[[polls]]\nid = "{"a" * 65}"\nquestion = "Agree?"',
+            "x.toml: polls[0].id: is 65 characters; at most 64 allowed",
         ),
     ],
 )

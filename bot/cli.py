@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=cmd_db_upgrade)
     db.add_parser("current", help="show the schema revision").set_defaults(handler=cmd_db_current)
-    down = db.add_parser("downgrade", help="revert to a revision (e.g. base)")
+    down = db.add_parser("downgrade", help="revert to a revision (e.g. base); drops tables or columns")
     down.add_argument("revision")
+    down.add_argument("--yes", action="store_true", help="confirm: the dropped data cannot be recovered")
     down.set_defaults(handler=cmd_db_downgrade)
     backup = db.add_parser("backup", help="consistent online copy of the SQLite database")
     backup.add_argument("file", type=Path)
@@ -159,6 +160,17 @@ def cmd_db_current(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
     db = Database.from_url(settings.database_url)
     try:
+        try:
+            plan = migrate.plan_downgrade(db.engine, args.revision)
+        except migrate.MigrationError as error:
+            raise CliError(f"cannot downgrade to {args.revision}: {error}") from None
+        if plan.target == plan.current:
+            print(f"database at revision {plan.current or 'base'} (nothing to downgrade)")
+            return 0
+        if not args.yes:
+            raise CliError(
+                f"downgrading from {plan.current} to {plan.target or 'base'} {plan.drops}; add --yes to confirm"
+            )
         migrate.downgrade(db.engine, args.revision)
         print(f"database at revision {migrate.current_revision(db.engine) or 'base'}")
     finally:

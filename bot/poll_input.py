@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.limits import AGREEMENT_SCALE as AGREEMENT_SCALE  # re-exported for the poll blocks
+from bot.limits import MAX_OPTION_LENGTH as MAX_OPTION_LENGTH
+from bot.limits import MAX_OPTIONS as MAX_OPTIONS
+from bot.limits import MAX_QUESTION_LENGTH as MAX_QUESTION_LENGTH
+from bot.limits import poll_problems
 from bot.mrkdwn import escape
 from storage.models import PollKind
 
-MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MAX_OPTION_LENGTH = 75  # Slack's limit for a button's text
-MAX_QUESTION_LENGTH = 2000
 MAX_AHEAD = timedelta(days=366)
-DEFAULT_OPTIONS = ("Yes", "No")
-AGREEMENT_SCALE = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
 USAGE = "`/roundtable poll Question? | Option | Option …` (or `/roundtable poll` alone for a form)"
 FLAGS = {
     "single": ("kind", PollKind.SINGLE),
@@ -187,50 +187,15 @@ def build_request(
     close_at: datetime | None = None,
     now: datetime,
 ) -> PollRequest:
-    """Validate a poll; every rule breaks with one precise, user-facing message."""
+    """Validate a poll with the limits workshop files obey too (bot.limits); the first problem is raised."""
     question = " ".join(question.split()) if "\n" not in question else question.strip()
     if not question:
         raise PollInputError(f"The poll needs a question. Usage: {USAGE}.")
-    if len(question) > MAX_QUESTION_LENGTH:
-        raise PollInputError(
-            f"The question is {len(question)} characters; the limit is {MAX_QUESTION_LENGTH}."
-        )
-    labels = tuple(" ".join(option.split()) for option in options)
-    if kind == PollKind.SCALE:
-        if labels:
-            raise PollInputError(
-                "An agreement-scale poll has fixed options (Strongly disagree … Strongly agree); "
-                "leave the options out.",
-                "options",
-            )
-        labels = AGREEMENT_SCALE
-    elif not labels:
-        labels = DEFAULT_OPTIONS
-    for number, label in enumerate(labels, start=1):
-        if not label:
-            raise PollInputError(f"Option {number} is empty.", "options")
-        if len(label) > MAX_OPTION_LENGTH:
-            raise PollInputError(
-                f"Option {number} is {len(label)} characters; Slack buttons allow at most {MAX_OPTION_LENGTH}.",
-                "options",
-            )
-    if len(labels) < MIN_OPTIONS:
-        raise PollInputError(
-            f"A poll needs at least {MIN_OPTIONS} options; only “{escape(labels[0])}” was given. "
-            "Add more after `|`, or give none for Yes / No.",
-            "options",
-        )
-    if len(labels) > MAX_OPTIONS:
-        raise PollInputError(
-            f"A poll can have at most {MAX_OPTIONS} options; {len(labels)} were given.", "options"
-        )
-    seen: dict[str, int] = {}
-    for number, label in enumerate(labels, start=1):
-        if label.casefold() in seen:
-            raise PollInputError(
-                f"Option {number} (“{escape(label)}”) repeats option {seen[label.casefold()]}.", "options"
-            )
-        seen[label.casefold()] = number
+    labels, problems = poll_problems(
+        question, tuple(" ".join(option.split()) for option in options) or None, kind
+    )
+    if problems:
+        raise PollInputError(problems[0].sentence, problems[0].field)
     if close_at is not None:
         check_close_time(close_at, now=now, shown=f"{close_at:%Y-%m-%d %H:%M} UTC")
     return PollRequest(question, labels, kind, anonymous, results_hidden, close_at)

@@ -1,7 +1,7 @@
 """APScheduler in the bot process: the database is the truth, the scheduler is the clock.
 
 Jobs are rebuilt from the database at start and whenever the schedule fingerprint changes (a workshop
-loaded from another process shows up within `ROUNDTABLE_SCHEDULE_POLL_SECONDS`). Each distinct due time gets
+loaded from another process shows up within `ROUNDTABLE_SCHEDULE_POLL_SECONDS`). Each distinct due instant gets
 a date job that posts everything due; the watcher also sweeps for anything due that a job missed (stale
 claims, transient failures), so nothing depends on a single job firing.
 """
@@ -106,7 +106,9 @@ class Scheduler:
                 if job.id.startswith("due-"):
                     job.remove()
             for due in due_times:
-                self._scheduler.add_job(self.dispatch, "date", run_date=due, id=f"due-{due.timestamp():.0f}")
+                # One job per distinct instant, named with its full precision: two times within the same second
+                # are two jobs (a rounded name made the second one fail the whole rebuild).
+                self._scheduler.add_job(self.dispatch, "date", run_date=due, id=f"due-{due.isoformat()}")
         logger.info("schedule rebuilt: %d upcoming post times", len(due_times))
 
     def dispatch(self) -> None:

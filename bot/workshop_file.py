@@ -6,18 +6,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.limits import Problem, poll_problems, question_problems
 from bot.schedule import EventClock, ScheduleError, format_local, timezone_named
 from bot.workshop_spec import (
-    AGREEMENT_SCALE,
     CHANNEL,
-    DEFAULT_OPTIONS,
-    MAX_OPTION_LABEL,
-    MAX_OPTIONS,
+    FILE_KEY,
+    MAX_FILE_KEY,
     MAX_PAIR_KEY,
     MAX_SECTOR,
     MAX_SLUG,
     MAX_TITLE,
-    MIN_OPTIONS,
     POLL_KEYS,
     QUESTION_KEYS,
     SLUG,
@@ -49,6 +47,10 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     """Validate workshop TOML given as text; `source` names it in error messages."""
     try:
         document = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise WorkshopFileError(
+            [f"{source}: document: invalid TOML: arrays or tables nested too deeply"]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_POSITION.fullmatch(str(exc))
         where = f"line {found['line']}, column {found['column']}" if found else "document"
@@ -65,6 +67,7 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     polls = tuple(_parse_poll(table, clock) for table in _array_of_tables(top, "polls"))
     _check_questions(questions, problems)
     _check_polls(polls, problems)
+    _check_file_keys(questions, polls, problems)
     if problems.lines:
         raise WorkshopFileError(problems.lines)
     return WorkshopSpec(source=source, questions=questions, polls=polls, **fields)
@@ -180,11 +183,14 @@ def _parse_question(table: Table, clock: EventClock | None) -> QuestionSpec:
     post_at = table.time("post_at", clock)
     close_at = table.time("close_at", clock, required=False)
     _check_order(table, "post_at", post_at, close_at, clock)
+    text = table.text("text")
+    _report(table, question_problems(text))
     return QuestionSpec(
-        text=table.text("text"),
+        text=text,
         phase=table.choice("phase", Phase, None, required=True) or Phase.PRE,
         post_at=post_at or UNRESOLVED,
         close_at=close_at,
+        file_key=_file_key(table),
     )
 
 
@@ -200,9 +206,12 @@ def _parse_poll(table: Table, clock: EventClock | None) -> PollSpec:
     phase = table.choice("phase", Phase, None)
     if pair and "phase" not in table.data:
         table.fail("phase", "missing required key (a poll with a pair needs a phase)")
+    question = table.text("question")
+    options, problems = poll_problems(question, table.strings("options"), kind)
+    _report(table, problems)
     return PollSpec(
-        question=table.text("question"),
-        options=_parse_options(table, kind),
+        question=question,
+        options=options,
         kind=kind,
         anonymous=table.flag("anonymous", True),
         results_hidden=results != "live",
@@ -211,28 +220,27 @@ def _parse_poll(table: Table, clock: EventClock | None) -> PollSpec:
         pair=pair,
         phase=phase,
         invite_reason=table.flag("reason", False),
+        file_key=_file_key(table),
     )
 
 
-def _parse_options(table: Table, kind: PollKind) -> tuple[str, ...]:
-    options = table.strings("options")
-    if options is None:
-        return AGREEMENT_SCALE if kind is PollKind.SCALE else DEFAULT_OPTIONS
-    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        table.fail("options", f"{len(options)} given; a poll needs {MIN_OPTIONS} to {MAX_OPTIONS} options")
-    seen: set[str] = set()
-    for index, label in enumerate(options):
-        if not label:
-            table.fail(f"options[{index}]", "must not be empty")
-        elif len(label) > MAX_OPTION_LABEL:
-            table.fail(
-                f"options[{index}]",
-                f"is {len(label)} characters; Slack buttons allow at most {MAX_OPTION_LABEL}",
-            )
-        elif label.casefold() in seen:
-            table.fail(f"options[{index}]", f'duplicate option "{label}"')
-        seen.add(label.casefold())
-    return options
+def _report(table: Table, problems: list[Problem]) -> None:
+    for problem in problems:
+        table.fail(problem.path, problem.detail)
+
+
+def _file_key(table: Table) -> str | None:
+    if "id" not in table.data:
+        return None
+    key = table.text("id", required=False, limit=MAX_FILE_KEY)  # reports a wrong type or length
+    if not isinstance(table.data["id"], str) or len(key) > MAX_FILE_KEY:
+        return None
+    if not FILE_KEY.fullmatch(key):
+        table.fail(
+            "id", f'"{key}" is not a valid id (lowercase letters, digits and hyphens, at most {MAX_FILE_KEY})'
+        )
+        return None
+    return key
 
 
 def _check_order(
@@ -283,6 +291,21 @@ def _check_polls(polls: tuple[PollSpec, ...], problems: Problems) -> None:
                         f'must match polls[{other}] in pair "{poll.pair}" ({_show(theirs)})',
                     )
         members[poll.phase] = index
+
+
+def _check_file_keys(
+    questions: tuple[QuestionSpec, ...], polls: tuple[PollSpec, ...], problems: Problems
+) -> None:
+    """An `id` names one item of the file: no other question or poll may use it."""
+    first: dict[str, str] = {}
+    items = [(f"questions[{index}]", q.file_key) for index, q in enumerate(questions)]
+    items += [(f"polls[{index}]", p.file_key) for index, p in enumerate(polls)]
+    for path, key in items:
+        if key is None:
+            continue
+        if key in first:
+            problems.add(f"{path}.id", f'"{key}" is already the id of {first[key]}')
+        first.setdefault(key, path)
 
 
 def _show(value: object) -> str:

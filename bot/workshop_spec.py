@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from bot.poll_input import AGREEMENT_SCALE as AGREEMENT_SCALE  # one scale for file and inline polls
+from bot.limits import AGREEMENT_SCALE as AGREEMENT_SCALE  # one scale for file and inline polls
 from storage.models import Phase, PollKind
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -16,18 +16,17 @@ MAX_SLUG = 64
 MAX_TITLE = 300
 MAX_PAIR_KEY = 64
 MAX_SECTOR = 64
-MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MAX_OPTION_LABEL = 75  # Slack's limit for a button's text
-DEFAULT_OPTIONS = ("Yes", "No")
+FILE_KEY = re.compile(r"[a-z0-9-]+")  # the optional `id` of a question or poll
+MAX_FILE_KEY = 64
 
 TOP_KEYS = ("workshop", "questions", "polls")
 WORKSHOP_KEYS = (
     "slug", "title", "description", "channel", "timezone", "starts", "ends", "chatham_house", "nudges",
     "nudge_hours_before", "organisers", "chairs", "participants", "sectors", "sector_tagging", "sector_min_group",
 )  # fmt: skip
-QUESTION_KEYS = ("text", "phase", "post_at", "close_at")
+QUESTION_KEYS = ("id", "text", "phase", "post_at", "close_at")
 POLL_KEYS = (
-    "question", "options", "kind", "anonymous", "results", "open_at", "close_at", "pair", "phase", "reason",
+    "id", "question", "options", "kind", "anonymous", "results", "open_at", "close_at", "pair", "phase", "reason",
 )  # fmt: skip
 UNRESOLVED = datetime.min.replace(tzinfo=UTC)  # stands in for a time that could not be resolved
 
@@ -46,6 +45,7 @@ class QuestionSpec:
     phase: Phase
     post_at: datetime
     close_at: datetime | None
+    file_key: str | None = None  # the item's `id` in the file: reloads match it by this when given
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,7 @@ class PollSpec:
     pair: str | None
     phase: Phase | None
     invite_reason: bool
+    file_key: str | None = None  # the item's `id` in the file: reloads match it by this when given
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from bot.workshop_spec import PollSpec, QuestionSpec, WorkshopFileError, Worksho
 from bot.workshop_table import Problems
 from storage import workshops as store
 from storage.db import Database
-from storage.models import Poll, PollState, PostState, Question, RoleName, Workshop
+from storage.models import Poll, PollOrigin, PollState, PostState, Question, RoleName, Workshop
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,11 @@ _POLL_STATUS: dict[str, str] = {
 
 
 class _Reconciler(ABC, Generic[Row, Item]):
-    """Makes the stored rows of one kind match the file, leaving anything no longer scheduled untouched."""
+    """Makes the stored rows of one kind match the file, leaving anything no longer scheduled untouched.
+
+    Only rows the file owns take part: ad-hoc polls made in the workshop's channel are never matched, renumbered,
+    warned about or deleted.
+    """
 
     noun = ""
     path = ""
@@ -69,7 +73,7 @@ class _Reconciler(ABC, Generic[Row, Item]):
 
     @abstractmethod
     def stored(self) -> list[Row]:
-        """The rows of this kind already stored for the workshop."""
+        """The rows of this kind the workshop file owns, as stored."""
 
     @abstractmethod
     def key(self, thing: Row | Item) -> tuple[str, str | None]:
@@ -106,9 +110,8 @@ class _Reconciler(ABC, Generic[Row, Item]):
     def run(self, items: tuple[Item, ...]) -> None:
         rows = self.stored()
         matches = _match(
-            [self.key(item) for item in items],
-            [self.key(row) for row in rows],
-            [row.position for row in rows],
+            [(item.file_key, self.key(item)) for item in items],
+            [(row.file_key, self.key(row), row.position) for row in rows],
         )
         leftovers = [row for index, row in enumerate(rows) if index not in matches]
         kept = [row for row in leftovers if not self.editable(row)]
@@ -125,6 +128,11 @@ class _Reconciler(ABC, Generic[Row, Item]):
         placed += [(row, len(items) + offset) for offset, row in enumerate(kept)]
         if store.renumber(self.session, placed):
             self.outcome.events.append("order changed")
+        for item, match in zip(items, matches, strict=True):
+            # An id given for the first time is bookkeeping, never shown in Slack: recorded whatever the state.
+            if match is not None and rows[match].file_key != item.file_key:
+                rows[match].file_key = item.file_key
+                self.outcome.events.append("ids recorded")
         for index, (item, match) in enumerate(zip(items, matches, strict=True)):
             self._apply(index, item, None if match is None else rows[match])
 
@@ -160,16 +168,28 @@ class _Reconciler(ABC, Generic[Row, Item]):
         self.outcome.events.append(f"{self.noun} {'added' if row is None else 'updated'}")
 
 
-def _match(item_keys: list[Any], row_keys: list[Any], row_positions: list[int | None]) -> list[int | None]:
-    """Pair file items with stored rows: same text first, then same position; None means a new row."""
-    matches: list[int | None] = [None] * len(item_keys)
-    for index, key in enumerate(item_keys):
-        matches[index] = next((r for r, k in enumerate(row_keys) if k == key and r not in matches), None)
-    for index in range(len(item_keys)):
-        if matches[index] is None:
-            matches[index] = next(
-                (r for r, p in enumerate(row_positions) if p == index and r not in matches), None
-            )
+def _match(
+    items: list[tuple[str | None, Any]], rows: list[tuple[str | None, Any, int | None]]
+) -> list[int | None]:
+    """Pair file items (id, key) with stored rows (id, key, position); None means a new row.
+
+    An item with an id takes the row stored with that id. Any other item (no id, or an id given for the first
+    time) takes a row stored without an id: same text first, then same position. A row stored with an id is
+    matched by that id alone, so reordering, rewording or removing items never hands it to another item.
+    """
+    matches: list[int | None] = [None] * len(items)
+    by_id = {file_key: index for index, (file_key, _, _) in enumerate(rows) if file_key is not None}
+    for index, (file_key, _) in enumerate(items):
+        if file_key is not None:
+            matches[index] = by_id.get(file_key)
+    free = [index for index, (file_key, _, _) in enumerate(rows) if file_key is None]
+    for same in (
+        lambda item, row: items[item][1] == rows[row][1],
+        lambda item, row: rows[row][2] == item,
+    ):
+        for index in range(len(items)):
+            if matches[index] is None:
+                matches[index] = next((r for r in free if r not in matches and same(index, r)), None)
     return matches
 
 
@@ -205,11 +225,12 @@ class _Questions(_Reconciler[Question, QuestionSpec]):
                 self.session, Question(workshop_id=self.workshop_id, position=position, **asdict(item))
             )
         else:
-            row.text, row.phase, row.post_at, row.close_at = (
+            row.text, row.phase, row.post_at, row.close_at, row.file_key = (
                 item.text,
                 item.phase,
                 item.post_at,
                 item.close_at,
+                item.file_key,
             )
         if missed:
             row.state = PostState.MISSED
@@ -225,7 +246,7 @@ class _Polls(_Reconciler[Poll, PollSpec]):
     labels: dict[int, list[str]]  # option labels of the stored polls, filled by stored()
 
     def stored(self) -> list[Poll]:
-        polls = store.polls_for_workshop(self.session, self.workshop_id)
+        polls = store.file_polls_for_workshop(self.session, self.workshop_id)
         self.labels = store.option_labels(self.session, [poll.id for poll in polls if poll.id is not None])
         return polls
 
@@ -253,11 +274,13 @@ class _Polls(_Reconciler[Poll, PollSpec]):
     def write(self, row: Poll | None, item: PollSpec, position: int, missed: bool) -> None:
         values: dict[str, Any] = {"question": item.question, "kind": item.kind, "anonymous": item.anonymous,
                   "results_hidden": item.results_hidden, "invite_reason": item.invite_reason, "pair_key": item.pair,
-                  "phase": item.phase, "open_at": item.open_at, "close_at": item.close_at}  # fmt: skip
+                  "phase": item.phase, "open_at": item.open_at, "close_at": item.close_at,
+                  "file_key": item.file_key}  # fmt: skip
         state = PollState.MISSED if missed else PollState.SCHEDULED
         if row is None:
             poll = Poll(
                 workshop_id=self.workshop_id,
+                origin=PollOrigin.FILE,
                 position=position,
                 state=state,
                 created_at=self.outcome.now,

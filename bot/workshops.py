@@ -16,7 +16,7 @@ from bot.workshop_spec import AGREEMENT_SCALE, PollSpec, QuestionSpec, WorkshopF
 from bot.workshop_sync import LoadReport, load_workshop
 from storage import workshops as store
 from storage.db import Database
-from storage.models import PollKind, RoleName, Workshop
+from storage.models import PollKind, PollOrigin, RoleName, Workshop
 
 
 class WorkshopNotFound(LookupError):
@@ -107,7 +107,13 @@ def _describe_schedule(session: Session, workshop: Workshop) -> list[str]:
         entries.append((question.post_at, 0, [heading, f"      {question.text}"]))
     polls = store.polls_for_workshop(session, workshop.id)
     labels = store.option_labels(session, [poll.id for poll in polls if poll.id is not None])
-    for number, poll in enumerate(polls, start=1):
+    for poll in polls:
+        # File polls are numbered as the file and `load` number them, ad-hoc ones as their Slack message does.
+        name = (
+            f"poll {(poll.position or 0) + 1}"
+            if poll.origin == PollOrigin.FILE
+            else f"ad-hoc poll #{poll.id}"
+        )
         notes = [poll.phase or "no phase", poll.state]
         if poll.pair_key:
             notes.insert(1, f'pair "{poll.pair_key}"')
@@ -117,7 +123,7 @@ def _describe_schedule(session: Session, workshop: Workshop) -> list[str]:
                     "anonymous" if poll.anonymous else "attributed",
                     "results hidden" if poll.results_hidden else "live results"]  # fmt: skip
         opens = poll.open_at or poll.created_at
-        heading = f"{format_local(opens, tz)}  poll {number} [{', '.join(notes)}]"
+        heading = f"{format_local(opens, tz)}  {name} [{', '.join(notes)}]"
         options = " / ".join(labels[poll.id or 0])
         entries.append(
             (opens, 1, [heading, f"      {poll.question}", f"      {options} ({', '.join(settings)})"])

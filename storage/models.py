@@ -82,6 +82,11 @@ class PollState(StrEnum):
     FAILED = "failed"
 
 
+class PollOrigin(StrEnum):
+    FILE = "file"  # a [[polls]] table of the workshop file: reloading the file reconciles it
+    ADHOC = "adhoc"  # created in Slack (`/roundtable poll`, the form): reloads never touch it
+
+
 class RoleName(StrEnum):
     ORGANISER = "organiser"
     CHAIR = "chair"
@@ -121,11 +126,13 @@ class Question(SQLModel, table=True):
         UniqueConstraint("workshop_id", "position", name="uq_question_position"),
         Index("ix_question_message", "channel_id", "message_ts", unique=True),
         Index("ix_question_due", "state", "post_at"),
+        UniqueConstraint("workshop_id", "file_key", name="uq_question_file_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
     position: int
+    file_key: str | None = Field(default=None, max_length=64)  # the `id` given in the workshop file
     text: str = Field(sa_type=Text)
     phase: Phase = Field(sa_type=String(8))
     post_at: datetime = _time()
@@ -164,11 +171,15 @@ class Poll(SQLModel, table=True):
     __table_args__ = (
         Index("ix_poll_message", "channel_id", "message_ts", unique=True),
         Index("ix_poll_due", "state", "open_at"),
+        UniqueConstraint("workshop_id", "file_key", name="uq_poll_file_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: int | None = Field(default=None, foreign_key="workshop.id", ondelete="CASCADE", index=True)
-    position: int | None = None  # order within the workshop file, for scheduled polls
+    # Ad hoc unless the workshop file's reconciler made it, so nothing created elsewhere is ever reconciled.
+    origin: PollOrigin = Field(default=PollOrigin.ADHOC, sa_type=String(8))
+    position: int | None = None  # order within the workshop file; None for ad-hoc polls
+    file_key: str | None = Field(default=None, max_length=64)  # the `id` given in the workshop file
     question: str = Field(sa_type=Text)
     kind: PollKind = Field(default=PollKind.SINGLE, sa_type=String(16))
     anonymous: bool = True

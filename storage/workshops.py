@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, col, delete, select
 
-from storage.models import Invitee, Poll, PollOption, Question, Role, RoleName, Workshop
+from storage.models import Invitee, Poll, PollOption, PollOrigin, Question, Role, RoleName, Workshop
 
 
 def get_by_slug(session: Session, slug: str) -> Workshop | None:
@@ -28,8 +28,22 @@ def questions_for_workshop(session: Session, workshop_id: int) -> list[Question]
 
 
 def polls_for_workshop(session: Session, workshop_id: int) -> list[Poll]:
-    """The workshop's scheduled polls (ad-hoc polls have no workshop), in file order."""
-    query = select(Poll).where(Poll.workshop_id == workshop_id).order_by(col(Poll.position), col(Poll.id))
+    """Every poll of the workshop: the file's in file order, then the ad-hoc ones made in its channel."""
+    query = (
+        select(Poll)
+        .where(Poll.workshop_id == workshop_id)
+        .order_by(col(Poll.position).is_(None), col(Poll.position), col(Poll.id))
+    )
+    return list(session.exec(query))
+
+
+def file_polls_for_workshop(session: Session, workshop_id: int) -> list[Poll]:
+    """The polls the workshop file owns, in file order; ad-hoc polls are never among them."""
+    query = (
+        select(Poll)
+        .where(Poll.workshop_id == workshop_id, Poll.origin == PollOrigin.FILE)
+        .order_by(col(Poll.position), col(Poll.id))
+    )
     return list(session.exec(query))
 
 

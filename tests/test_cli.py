@@ -43,11 +43,53 @@ def test_http_mode_refuses_to_start_without_a_signing_secret(workdir: Path) -> N
 
 
 def test_db_upgrade_current_and_downgrade(workdir: Path) -> None:
-    upgraded = roundtable("db", "upgrade", cwd=workdir).stdout.strip()
-    assert upgraded == f"database at revision {migrate.head_revision()} (head)"
+    head = migrate.head_revision()
+    assert roundtable("db", "upgrade", cwd=workdir).stdout.strip() == f"database at revision {head} (head)"
     assert "up to date" in roundtable("db", "current", cwd=workdir).stdout
-    assert roundtable("db", "downgrade", "base", cwd=workdir).stdout.strip() == "database at revision base"
+    downgraded = roundtable("db", "downgrade", "base", "--yes", cwd=workdir)
+    assert downgraded.stdout.strip() == "database at revision base"
     assert "run `roundtable db upgrade`" in roundtable("db", "current", cwd=workdir).stdout
+
+
+def test_db_downgrade_says_what_it_would_drop_and_needs_yes(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir)
+    head = migrate.head_revision()
+
+    to_base = roundtable("db", "downgrade", "base", cwd=workdir)
+    partly = roundtable("db", "downgrade", "0002", cwd=workdir)
+    unknown = roundtable("db", "downgrade", "nope", cwd=workdir)
+
+    assert to_base.returncode == 2
+    assert to_base.stderr.startswith(f"roundtable: downgrading from {head} to base drops every table (")
+    assert to_base.stderr.endswith(" with all their data; add --yes to confirm\n")
+    assert ", workshop)" in to_base.stderr
+    assert ", vote, " in to_base.stderr
+    assert partly.returncode == 2
+    assert partly.stderr.startswith(f"roundtable: downgrading from {head} to 0002 drops columns ")
+    assert "poll.origin" in partly.stderr
+    assert "question.file_key" in partly.stderr
+    assert (unknown.returncode, unknown.stderr) == (
+        2,
+        "roundtable: cannot downgrade to nope: Can't locate revision identified by 'nope'\n",
+    )
+    assert "Traceback" not in to_base.stderr + partly.stderr + unknown.stderr
+    assert "up to date" in roundtable("db", "current", cwd=workdir).stdout
+    assert "industrial-strategy" in roundtable("workshop", "list", cwd=workdir).stdout
+    assert roundtable("db", "downgrade", head, cwd=workdir).stdout.strip() == (
+        f"database at revision {head} (nothing to downgrade)"
+    )
+
+
+def test_a_deeply_nested_workshop_file_is_refused_on_one_line(workdir: Path) -> None:
+    roundtable("db", "upgrade", cwd=workdir)
+    nested = workdir / "nested.toml"
+    nested.write_text("x = " + "[" * 100_000)
+    result = roundtable("workshop", "load", str(nested), cwd=workdir)
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"roundtable: {nested}: document: invalid TOML: arrays or tables nested too deeply\n",
+    )
 
 
 def test_example_loads_and_show_prints_the_schedule_in_london_time(workdir: Path) -> None:

@@ -1,5 +1,6 @@
 """Migrations: an empty database upgrades to head, downgrades cleanly, and head matches the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -82,5 +83,71 @@ def test_upgrade_keeps_existing_rows_and_gives_workshops_the_new_defaults(databa
             ).one()
         assert tuple(row) == (24, False, False, 3)
         assert tuple(children) == (1, 1)  # copying the parent table must not cascade into its children
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_tells_file_polls_from_adhoc_ones_and_downgrade_keeps_every_poll(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine, "0002")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workshop (slug, title, description, channel_ref, timezone, starts_at, ends_at,"
+                    " chatham_house, nudges_enabled, source_digest, revision, active, created_at, updated_at,"
+                    " nudge_hours_before, invite_channel, sector_tagging, sector_min_group)"
+                    " VALUES ('old', 'Old', '', 'C1', 'UTC', '2030-01-01', '2030-01-02', true, true, '', 1, true,"
+                    " '2029-01-01', '2029-01-01', 24, false, false, 3)"
+                )
+            )
+            for question, position, creator, in_workshop in (
+                ("From the file", "0", "NULL", True),
+                ("A chair's, never reloaded", "NULL", "'U1'", True),
+                ("A chair's, renumbered by an old reload", "1", "'U2'", True),
+                ("An organiser's, in a channel without a workshop", "NULL", "'U3'", False),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO poll (workshop_id, position, question, kind, anonymous, results_hidden,"
+                        " invite_reason, state, created_by, vote_version, rendered_version, created_at)"
+                        f" SELECT {'id' if in_workshop else 'NULL'}, {position}, :question, 'single', true, true,"
+                        f" false, 'open', {creator}, 0, 0, '2029-01-01' FROM workshop"
+                    ),
+                    {"question": question},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as connection:
+            upgraded = connection.execute(text("SELECT origin, position FROM poll ORDER BY id")).all()
+        assert [tuple(row) for row in upgraded] == [
+            ("file", 0),
+            ("adhoc", None),
+            ("adhoc", None),
+            ("adhoc", None),
+        ]
+        migrate.downgrade(engine, "0002")
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT question FROM poll ORDER BY id")).scalars().all()
+        assert len(kept) == 4
+    finally:
+        engine.dispose()
+
+
+def test_a_downgrade_plan_names_what_would_be_dropped_and_changes_nothing(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        tables = set(inspect(engine).get_table_names())
+        to_base = migrate.plan_downgrade(engine, "base")
+        one_back = migrate.plan_downgrade(engine, "-1")
+        assert (to_base.current, to_base.target) == (migrate.head_revision(), None)
+        assert set(to_base.tables) == tables - {"alembic_version"}
+        assert to_base.drops.startswith("drops every table (")
+        assert one_back.target is not None
+        assert one_back.drops.endswith(" with all their data")
+        with pytest.raises(migrate.MigrationError, match="Can't locate revision identified by 'nope'"):
+            migrate.plan_downgrade(engine, "nope")
+        assert migrate.is_up_to_date(engine)
+        assert set(inspect(engine).get_table_names()) == tables
     finally:
         engine.dispose()

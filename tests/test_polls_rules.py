@@ -1,5 +1,6 @@
 """The poll rules without Slack: the `/roundtable poll` grammar, validation, voter keys and Block Kit limits."""
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -234,3 +235,37 @@ def test_reason_modal_is_one_line_of_200_prefilled_and_escaped() -> None:
     assert (field["element"]["multiline"], field["element"]["max_length"]) == (False, MAX_REASON_LENGTH)
     assert field["element"]["initial_value"] == "Because."
     assert "without your name" in field["hint"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "field"),
+    [
+        ("Q? | Yes | " + "x" * 76, "Option 2 is 76 characters; Slack buttons allow at most 75.", "options"),
+        ("Q? | Yes | Maybe |  yes ", "Option 3 (“yes”) repeats option 1.", "options"),
+        ("--scale Q? | Cold | Hot", "An agreement-scale poll has fixed options", "options"),
+        ("Q? | Yes", "A poll needs at least 2 options; only “Yes” was given.", "options"),
+        ("x" * 2001, "The question is 2001 characters; the limit is 2000.", "question"),
+        (
+            "&" * 700 + "?",
+            "The question is 3501 characters once &, < and > are escaped for Slack; the limit is 2998.",
+            "question",
+        ),
+    ],
+)
+def test_inline_polls_are_refused_by_the_limits_files_obey_with_their_own_messages(
+    text: str, message: str, field: str
+) -> None:
+    with pytest.raises(PollInputError, match=re.escape(message)) as raised:
+        parse(text)
+    assert raised.value.field == field
+
+
+def test_the_longest_question_accepted_is_posted_whole() -> None:
+    question = "&" * 599 + "xyz"  # 2,998 characters once escaped, 3,000 in bold
+    request = parse(f"{question} | Yes | No")
+    message = poll_blocks.poll_message(dataclasses.replace(view(2), question=request.question))
+    assert f"*{'&amp;' * 599}xyz*" in [
+        block["text"]["text"] for block in message["blocks"] if "text" in block
+    ]
+    with pytest.raises(PollInputError, match="once &, < and > are escaped"):
+        parse(f"{question}! | Yes | No")

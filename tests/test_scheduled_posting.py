@@ -1,5 +1,6 @@
 """Questions are posted at their time, exactly once, whatever restarts, races and Slack faults happen."""
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from storage.db import Database
 from storage.models import PostState, Question
 from tests.botserver import bot_settings
 from tests.factories import CHANNEL, ORGANISER, add_question, add_workshop
+
+OTHER = "C0TEST0002"
 
 
 def now() -> datetime:
@@ -242,3 +245,40 @@ def test_channel_named_in_the_workshop_file_is_resolved_to_its_id(
         deps.close()
     assert question(database, question_id).channel_id == "C0RESOLVED1"
     assert len(channel_posts(fake_slack, "C0RESOLVED1")) == 1
+
+
+def test_questions_due_within_the_same_second_each_get_a_job_and_are_posted_on_time(
+    database: Database, database_url: str, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Two channels, so the one-post-per-second pacing of a channel does not decide when the second goes out.
+    first, second = add_workshop(database, slug="first"), add_workshop(database, slug="second", channel=OTHER)
+    second_start = now().replace(microsecond=0) + timedelta(seconds=3)
+    dues = [
+        (first, second_start + timedelta(milliseconds=50)),
+        (second, second_start + timedelta(milliseconds=450)),  # the same whole second as the first
+        (first, second_start + timedelta(seconds=2, milliseconds=300)),  # a later time, after the clash
+    ]
+    for number, (workshop, due) in enumerate(dues):
+        add_question(database, workshop, text=f"Question {number}", post_at=due)
+    # The sweep that would eventually catch a missing job is made rare, so only the date jobs can be on time.
+    with (
+        caplog.at_level(logging.ERROR),
+        scheduler(database_url, fake_slack, schedule_poll_seconds=30) as running,
+    ):
+        jobs = wait_for_jobs(running, 3)
+        calls = fake_slack.wait_for("chat.postMessage", count=3, timeout=10)
+    assert sorted(job.next_run_time for job in jobs) == [due for _, due in dues]
+    posted = {call.params["text"].split(": ", 1)[1]: call.time for call in calls}
+    for number, (_, due) in enumerate(dues):
+        assert due.timestamp() - 0.05 <= posted[f"Question {number}"] <= due.timestamp() + 0.5
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+
+
+def wait_for_jobs(running: Scheduler, count: int, timeout: float = 5.0) -> list[Any]:
+    """The scheduler's date jobs for post times, once `count` of them exist."""
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = [job for job in running._scheduler.get_jobs() if job.id.startswith("due-")]
+        if len(jobs) >= count or time.monotonic() > deadline:
+            return jobs
+        time.sleep(0.02)

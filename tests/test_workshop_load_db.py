@@ -390,3 +390,71 @@ def test_out_of_range_experience_settings_are_named_precisely() -> None:
         parse_workshop_text(text, source="x.toml")
     assert "x.toml: workshop.sector_min_group: must be between 2 and 100, got 1" in failed.value.lines
     assert "x.toml: workshop.nudge_hours_before: expected a whole number, got a string" in failed.value.lines
+
+
+WITH_IDS = (
+    BASE.replace('[[questions]]\ntext = "First', '[[questions]]\nid = "opening"\ntext = "First', 1)
+    .replace('[[questions]]\ntext = "Second', '[[questions]]\nid = "live-one"\ntext = "Second', 1)
+    .replace('[[questions]]\ntext = "Third', '[[questions]]\nid = "follow-up"\ntext = "Third', 1)
+)
+
+
+def test_an_item_with_an_id_keeps_its_row_when_reworded_and_moved(database: Database) -> None:
+    load(database, WITH_IDS)
+    ids = {q.file_key: q.id for q in questions(database)}
+    mark_posted(database, 0, datetime(2030, 5, 12, 8, 0, tzinfo=UTC))
+    without_opening = edited(
+        '[[questions]]\nid = "opening"\ntext = "First question?"\nphase = "pre"\npost_at = "3 days before at 09:00"\n\n',
+        "",
+        WITH_IDS,
+    )
+    # Without ids the reworded second question, now first in the file, would take the posted first one's row.
+    report = load(database, edited("Second question?", "Second question, sharpened?", without_opening))
+
+    assert report.warnings == [
+        'question 1 ("First question?") was already posted on Sun 12 May 2030 09:00 BST; '
+        "it is no longer in the file but was kept"
+    ]
+    assert [(q.file_key, q.id, q.text, q.state) for q in questions(database)] == [
+        ("live-one", ids["live-one"], "Second question, sharpened?", PostState.SCHEDULED),
+        ("follow-up", ids["follow-up"], "Third question?", PostState.SCHEDULED),
+        ("opening", ids["opening"], "First question?", PostState.POSTED),
+    ]
+
+
+def test_ids_added_to_a_loaded_file_are_recorded_on_the_rows_it_already_has(database: Database) -> None:
+    load(database)
+    before = [(q.id, q.text) for q in questions(database)]
+    mark_posted(database, 0, datetime(2030, 5, 12, 8, 0, tzinfo=UTC))
+
+    report = load(database, WITH_IDS)
+
+    assert report.summary == "Updated workshop test-roundtable to revision 2: ids recorded."
+    assert report.warnings == []
+    assert [(q.id, q.text, q.file_key) for q in questions(database)] == [
+        (row_id, text, key)
+        for (row_id, text), key in zip(before, ["opening", "live-one", "follow-up"], strict=True)
+    ]
+    assert load(database, WITH_IDS).changed is False
+
+
+def test_a_poll_with_an_id_is_matched_by_it_and_not_by_question_or_position(database: Database) -> None:
+    text = BASE.replace(
+        '[[polls]]\nquestion = "Agree?"', '[[polls]]\nid = "agree-pre"\nquestion = "Agree?"', 1
+    )
+    load(database, text)
+    with database.reading() as session:
+        first = session.exec(select(Poll).where(Poll.file_key == "agree-pre")).one()
+    reworded = text.replace(
+        'id = "agree-pre"\nquestion = "Agree?"', 'id = "agree-pre"\nquestion = "Agree now?"'
+    )
+
+    report = load(database, reworded)
+
+    assert report.summary == "Updated workshop test-roundtable to revision 2: 1 poll updated."
+    with database.reading() as session:
+        polls = list(session.exec(select(Poll).order_by(col(Poll.position))))
+    assert [(p.id == first.id, p.question, p.file_key) for p in polls] == [
+        (True, "Agree now?", "agree-pre"),
+        (False, "Agree?", None),
+    ]

@@ -1,5 +1,6 @@
 """Parsing and validating workshop TOML files: the example loads, and every mistake gets one precise line."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.poll_input import PollInputError, PollRequest, build_request
 from bot.workshops import (
     AGREEMENT_SCALE,
     WorkshopFileError,
@@ -17,6 +19,7 @@ from bot.workshops import (
 from storage.models import Phase, PollKind
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "industrial-strategy.toml"
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 BASE = """
 [workshop]
@@ -234,10 +237,44 @@ def test_digest_ignores_comments_and_path_but_not_content() -> None:
             'x.toml: workshop.sectors.industry[0]: "U0AAA1111" is already in sector "academia"',
         ),
         ("[workshop]\n", "[workshop]\nfoo = 1\n", "x.toml: workshop.foo: unknown key"),
+        (
+            '[[questions]]\ntext = "First',
+            '[[questions]]\nid = "First One"\ntext = "First',
+            'x.toml: questions[0].id: "First One" is not a valid id (lowercase letters, digits and hyphens, at most 64)',
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            '[[polls]]\nid = ""\nquestion = "Agree?"',
+            'x.toml: polls[0].id: "" is not a valid id (lowercase letters, digits and hyphens, at most 64)',
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            '[[polls]]\nid = 7\nquestion = "Agree?"',
+            "x.toml: polls[0].id: expected a string, got an integer",
+        ),
+        (
+            '[[polls]]\nquestion = "Agree?"',
+            f'[[polls]]\nid = "{"a" * 65}"\nquestion = "Agree?"',
+            "x.toml: polls[0].id: is 65 characters; at most 64 allowed",
+        ),
     ],
 )
 def test_each_mistake_is_reported_on_one_precise_line(old: str, new: str, expected: str) -> None:
     assert expected in problems(edited(old, new))
+
+
+def test_an_id_names_one_item_of_the_whole_file() -> None:
+    text = edited('[[questions]]\ntext = "Third', '[[questions]]\nid = "agree"\ntext = "Third')
+    text = edited('[[polls]]\nquestion = "Agree?"', '[[polls]]\nid = "agree"\nquestion = "Agree?"', text)
+    text = edited('[[questions]]\ntext = "First', '[[questions]]\nid = "agree"\ntext = "First', text)
+    assert problems(text) == [
+        'x.toml: questions[2].id: "agree" is already the id of questions[0]',
+        'x.toml: polls[0].id: "agree" is already the id of questions[0]',
+    ]
+    spec = parse_workshop_text(
+        edited('[[questions]]\ntext = "First', '[[questions]]\nid = "q-1"\ntext = "First')
+    )
+    assert [q.file_key for q in spec.questions] == ["q-1", None, None]
 
 
 def test_a_toml_syntax_error_names_the_line() -> None:
@@ -294,3 +331,87 @@ def test_any_text_either_parses_or_raises_workshop_file_error(text: str) -> None
         assert all(line.startswith("<workshop>: ") for line in outcome.lines)
     else:
         assert isinstance(outcome, WorkshopSpec)
+
+
+def test_a_deeply_nested_file_is_refused_on_one_line() -> None:
+    assert problems("x = " + "[" * 100_000) == [
+        "x.toml: document: invalid TOML: arrays or tables nested too deeply"
+    ]
+    assert problems(BASE + "\nx = " + "{a = " * 100_000) == [
+        "x.toml: document: invalid TOML: arrays or tables nested too deeply"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            '"Second question?"',
+            f'"{"x" * 100_000}"',
+            "x.toml: questions[1].text: is 100000 characters; at most 2000 allowed",
+        ),
+        (
+            'question = "Agree?"\noptions = ["Yes", "Partly", "No"]\nopen_at = "3',
+            f'question = "{"x" * 100_000}"\noptions = ["Yes", "Partly", "No"]\nopen_at = "3',
+            "x.toml: polls[0].question: is 100000 characters; at most 2000 allowed",
+        ),
+        (
+            '"Second question?"',
+            f'"{"R&D <and> " * 199}"',
+            "x.toml: questions[1].text: is 3979 characters once &, < and > are escaped for Slack; at most 2998 fit",
+        ),
+        (
+            'options = ["Yes", "Partly", "No"]\nopen_at = "3',
+            'kind = "scale"\noptions = ["Cold", "Warm", "Hot"]\nopen_at = "3',
+            "x.toml: polls[0].options: a scale poll has fixed options (Strongly disagree … Strongly agree); "
+            "leave options out",
+        ),
+        (
+            'options = ["Yes", "Partly", "No"]\nopen_at = "3',
+            'options = ["Yes", "Partly", "  yes  "]\nopen_at = "3',
+            'x.toml: polls[0].options[2]: duplicate option "yes"',
+        ),
+        (
+            'options = ["Yes", "Partly", "No"]\nopen_at = "3',
+            'options = ["Yes", "Partly   good", "partly good"]\nopen_at = "3',
+            'x.toml: polls[0].options[2]: duplicate option "partly good"',
+        ),
+    ],
+)
+def test_questions_and_polls_obey_the_limits_the_inline_grammar_obeys(
+    old: str, new: str, expected: str
+) -> None:
+    assert expected in problems(edited(old, new))
+
+
+WORDS = st.text(alphabet=st.sampled_from(list("ab&< ")), max_size=90).map(lambda s: " ".join(s.split()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    question=st.one_of(WORDS, st.just("q&" * 1100), st.just("q" * 2001)).filter(bool),
+    options=st.lists(WORDS, max_size=12),
+    kind=st.sampled_from(PollKind),
+)
+def test_a_file_poll_is_accepted_exactly_when_the_inline_grammar_accepts_it(
+    question: str, options: list[str], kind: PollKind
+) -> None:
+    try:
+        inline: PollRequest | PollInputError = build_request(question, options, kind=kind, now=NOW)
+    except PollInputError as error:
+        inline = error
+    file_poll = f"question = {json.dumps(question)}\nkind = {json.dumps(kind.value)}\n"
+    if options:
+        file_poll += f"options = {json.dumps(options)}\n"
+    text = BASE[: BASE.index("[[polls]]")] + f'[[polls]]\n{file_poll}open_at = "at start"\n'
+    outcome: WorkshopSpec | WorkshopFileError
+    try:
+        outcome = parse_workshop_text(text, source="x.toml")
+    except WorkshopFileError as error:
+        outcome = error
+    if isinstance(inline, PollInputError):
+        assert isinstance(outcome, WorkshopFileError), str(inline)
+        assert outcome.lines[0].startswith(f"x.toml: polls[0].{inline.field}"), (outcome.lines, str(inline))
+    else:
+        assert isinstance(outcome, WorkshopSpec), outcome
+        assert outcome.polls[0].options == inline.options

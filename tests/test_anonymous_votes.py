@@ -7,7 +7,11 @@ each vote matched to the dedupe keys written at the same time or at the same pla
 must recover nobody.
 """
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +20,7 @@ from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
+from fakesocket import FakeSocketMode
 from slack_requests import SlackSender, block_actions, submit_text_view
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlmodel import col
@@ -216,3 +221,56 @@ def test_a_vote_key_on_the_hour_still_stops_retries_for_an_hour_and_is_pruned_af
             assert len(session.execute(select(Vote)).all()) == 1
     finally:
         deps.close()
+
+
+def test_in_socket_mode_an_anonymous_click_at_debug_logs_neither_the_voter_nor_the_payload(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    db = Database.from_url(database_url)
+    workshop = add_workshop(db)
+    with db.transaction() as session:
+        poll = Poll(workshop_id=workshop, question="Over the socket?", channel_id=CHANNEL)
+        session.add(poll)
+        session.flush()
+        session.add(PollOption(poll_id=poll.id or 0, position=0, label="Yes"))
+        poll_id = poll.id or 0
+    socket_mode = FakeSocketMode().start()
+    fake_slack.socket_mode_url = socket_mode.url
+    env = subprocess_env(
+        database_url,
+        fake_slack.api_url,
+        fake_slack.token,
+        free_port(),
+        SLACK_APP_TOKEN=fake_slack.app_token,
+        LOG_LEVEL="DEBUG",
+    )
+    env.pop("SLACK_SIGNING_SECRET")
+    log = tmp_path / "bot.log"
+    with log.open("wb") as out:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        socket_mode.wait_connected()
+        payload = block_actions(
+            "poll.vote.0", value=f"{poll_id}:0", user_id=VOTERS[0], response_url=fake_slack.response_url()
+        )
+        socket_mode.send("interactive", payload)
+        fake_slack.wait_for("response_url", timeout=10)
+    finally:
+        os.killpg(bot.pid, signal.SIGTERM)
+        bot.wait(timeout=15)
+        socket_mode.stop()
+    with db.reading() as session:
+        assert len(session.execute(select(Vote).where(Vote.poll_id == poll_id)).all()) == 1
+    db.dispose()
+    logged = log.read_text()
+    assert "Running listener: vote" in logged
+    assert VOTERS[0].lower() not in logged.lower()

@@ -20,7 +20,7 @@ from bot.data_rights import (
     purge_workshop,
 )
 from bot.polls import delivery_key, voter_key
-from bot.settings import load_settings
+from bot.settings import load_settings, sqlite_path
 from storage.db import Database
 from storage.models import (
     Invitee,
@@ -293,6 +293,11 @@ def test_forget_me_through_the_endpoint_leaves_the_persons_id_in_no_table_and_my
     )
 
     assert holding(database, PERSON) == set()  # every table, every column
+    path = sqlite_path(database_url)
+    if path is not None:  # nor in the file's free space once the write-ahead log is checkpointed
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
+        assert PERSON.lower().encode() not in path.read_bytes().lower()
     assert holding(database, STAYING) >= {
         ("response", "user_id"),
         ("invitee", "user_id"),

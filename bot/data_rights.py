@@ -30,7 +30,7 @@ class Held:
     polls_created: int = 0
 
     def describe(self) -> str:
-        """ "2 answers, 1 vote in named polls, …", or "nothing" when every count is zero."""
+        """E.g. "2 answers, 1 vote and 0 reasons in named polls, 1 role and your reminder setting"."""
         head = (
             f"{plural(self.responses, 'answer')}, {plural(self.votes, 'vote')} and "
             f"{plural(self.reasons, 'reason')} in named polls"

@@ -5,9 +5,11 @@ The `/roundtable poll` grammar and the input rules live in bot.poll_input.
 Anonymous votes carry only an HMAC of (server secret, poll — or pre/post pair — , user): enough to stop
 double voting and let a voter change their mind, not enough for someone holding the database to learn
 who voted what. Nothing written beside such a vote may undo that: the delivery's dedupe key is a keyed
-hash too, it carries only the hour, and the vote and its reason carry their poll's opening time instead
-of the click's, so no time or key lines a person's click up with their vote. Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message
-updater (bot.poll_updates) renders whatever version it finds, so a crash never loses an update.
+hash too and carries only the hour, and the vote and its reason carry their poll's opening time instead
+of the click's, so no key or time lines a person's click up with their vote.
+
+Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message updater
+(bot.poll_updates) renders whatever version it finds, so a crash never loses an update.
 """
 
 import hashlib

@@ -46,10 +46,6 @@ class Click:
     position: int
     action_ts: str
 
-    @property
-    def dedupe_key(self) -> str:
-        return f"poll-action:{self.user_id}:{self.action_ts}"  # what handlers/actions.py stores
-
 
 @dataclass(frozen=True, slots=True)
 class Reply:

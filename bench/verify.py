@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from bench.payloads import Click, Reply
 from bench.servers import VOTER_SECRET
-from bot.polls import voter_key
+from bot.polls import delivery_key, voter_key
 from storage.db import Database
 from storage.models import Poll, ProcessedEvent, Response, Vote
 
@@ -45,7 +45,11 @@ def _keys_present(db: Database, keys: Sequence[str]) -> set[str]:
 
 
 def votes(db: Database, poll_id: int, clicks: Sequence[Click], sent: Sequence[int], acked: int) -> Check:
-    keys = [clicks[i].dedupe_key for i in range(len(clicks))]
+    with db.reading() as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None
+    secret = VOTER_SECRET.encode()
+    keys = [delivery_key(secret, poll, click.user_id, "click", click.action_ts) for click in clicks]
     present = _keys_present(db, keys)
     stored = [i for i, key in enumerate(keys) if key in present]
     problems = []
@@ -55,9 +59,7 @@ def votes(db: Database, poll_id: int, clicks: Sequence[Click], sent: Sequence[in
     if len(stored) < acked:
         problems.append(f"{acked - len(stored)} acked but not stored")
     with db.reading() as session:
-        poll = session.get(Poll, poll_id)
-        assert poll is not None
-        voters = {voter_key(VOTER_SECRET.encode(), poll, clicks[i].user_id) for i in stored}
+        voters = {voter_key(secret, poll, clicks[i].user_id) for i in stored}
         rows = 0
         voter_list = sorted(voters)
         for start in range(0, len(voter_list), 500):

@@ -11,7 +11,7 @@ flags before the question: `--multi`, `--scale`, `--named`, `--live`, `--close=3
 • `/roundtable digest [WORKSHOP] [dm|channel|thread]` — compile the digest (organisers)
 • `/roundtable nudges off` — no private reminders about unanswered questions (`on` to undo)
 • `/roundtable my-data` — a copy of everything Roundtable stores about you, by DM
-• `/roundtable forget-me` — delete your answers and votes in named polls
+• `/roundtable forget-me` — delete everything stored under your id (answers, votes in named polls, …)
 • `/roundtable help` — this message
 Answer a question by replying in its thread; vote in a poll by clicking an option."""
 

@@ -4,8 +4,12 @@ The `/roundtable poll` grammar and the input rules live in bot.poll_input.
 
 Anonymous votes carry only an HMAC of (server secret, poll — or pre/post pair — , user): enough to stop
 double voting and let a voter change their mind, not enough for someone holding the database to learn
-who voted what. Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message
-updater (bot.poll_updates) renders whatever version it finds, so a crash never loses an update.
+who voted what. Nothing written beside such a vote may undo that: the delivery's dedupe key is a keyed
+hash too and carries only the hour, and the vote and its reason carry their poll's opening time instead
+of the click's, so no key or time lines a person's click up with their vote.
+
+Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message updater
+(bot.poll_updates) renders whatever version it finds, so a crash never loses an update.
 """
 
 import hashlib
@@ -45,6 +49,36 @@ def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
         return user_id
     scope = f"pair:{poll.workshop_id}:{poll.pair_key}" if poll.pair_key else f"poll:{poll.id}"
     return hmac.new(secret, f"{scope}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+DELIVERY_KEY_PREFIX = "poll-delivery:"
+
+
+def delivery_key(secret: bytes, poll: Poll, user_id: str, kind: str, delivery_id: str) -> str:
+    """The dedupe key of one click or reason submission (`kind`) by `user_id`, stored with its effect.
+
+    A keyed hash of the voter key and Slack's id of the delivery (`action_ts`, or the view id), so a
+    retried delivery is recognised while the key names no one: a raw user id here, committed with an
+    anonymous vote, would tell anyone with the database who cast it.
+    """
+    scoped = f"{kind}\x00{poll.id}\x00{voter_key(secret, poll, user_id)}\x00{delivery_id}"
+    return DELIVERY_KEY_PREFIX + hmac.new(secret, scoped.encode(), hashlib.sha256).hexdigest()
+
+
+def delivery_key_time(now: datetime) -> datetime:
+    """When a delivery key says it was received: the hour only, so keys cannot be matched to clicks by time.
+
+    Housekeeping drops keys received over 2 h ago, so each still outlives Slack's retries (minutes) by an
+    hour or more.
+    """
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
+def vote_time(poll: Poll, now: datetime) -> datetime:
+    """The time stored on a vote or reason: the click's in attributed polls, the poll's opening otherwise."""
+    if not poll.anonymous:
+        return now
+    return poll.open_at or poll.created_at
 
 
 def may_manage(session: Session, workshop_id: int | None, user_id: str, organisers: frozenset[str]) -> bool:
@@ -205,25 +239,26 @@ class VoteResult:
     invite_reason: bool = False  # the poll asks voters why; the confirmation offers "Add a reason"
 
 
-def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, dedupe_key: str) -> VoteResult:
+def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str) -> VoteResult:
     """Record a click in its own transaction; see `vote_write`."""
     with deps.db.transaction() as session:
-        return vote_write(deps, poll_id, position, user_id, dedupe_key)(session)
+        return vote_write(deps, poll_id, position, user_id, click_id)(session)
 
 
 def vote_write(
-    deps: Deps, poll_id: int, position: int | None, user_id: str, dedupe_key: str
+    deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str
 ) -> Callable[[Session], VoteResult]:
     """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
-    all (`position` None). The dedupe key is stored with the vote, so a retried delivery never counts
-    twice. Each click runs in a savepoint, so a refused or conflicting click never undoes its batch-mates.
+    all (`position` None). `click_id` is Slack's id of the delivery (its action_ts); its `delivery_key` is
+    stored with the vote, so a retried delivery never counts twice. Each click runs in a savepoint, so a
+    refused or conflicting click never undoes its batch-mates.
     """
 
     def write(session: Session) -> VoteResult:
         for attempt in range(3):
             try:
                 with session.begin_nested():
-                    return _vote(deps, session, poll_id, position, user_id, dedupe_key)
+                    return _vote(deps, session, poll_id, position, user_id, click_id)
             except _ClosedMeanwhile as closed:
                 return closed.result
             except IntegrityError:  # a concurrent click of the same voter won the race; look again
@@ -242,7 +277,7 @@ class _ClosedMeanwhile(Exception):
 
 
 def _vote(
-    deps: Deps, session: Session, poll_id: int, position: int | None, user_id: str, dedupe_key: str
+    deps: Deps, session: Session, poll_id: int, position: int | None, user_id: str, click_id: str
 ) -> VoteResult:
     poll = store.get(session, poll_id)
     if poll is None:
@@ -254,7 +289,8 @@ def _vote(
     result = VoteResult("", poll_id, poll.question, PollKind(poll.kind))
     if poll.state not in (PollState.OPEN, PollState.CLAIMED):
         return _with(result, "closed" if poll.state == PollState.CLOSED else "not-open")
-    if not events.mark_processed(session, dedupe_key, now=deps.clock()):
+    dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "click", click_id)
+    if not events.mark_processed(session, dedupe_key, now=delivery_key_time(deps.clock())):
         return _with(result, "duplicate")
     if not store.bump_if_open(session, poll_id):  # closed meanwhile; also serialises votes on this poll
         raise _ClosedMeanwhile(_with(result, "closed"))
@@ -269,7 +305,7 @@ def _vote(
             store.delete_votes(session, poll_id, key, option.id)
             toggled_off = option.label
         else:
-            store.add_vote(session, _new_vote(poll, option.id or 0, key, user_id, option.position))
+            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, option.position))
     else:
         outcome = "recorded"
         if mine:
@@ -279,7 +315,7 @@ def _vote(
                 session.delete(extra)
             session.flush()
         else:
-            store.add_vote(session, _new_vote(poll, option.id or 0, key, user_id, 0))
+            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, 0))
     chosen_ids = {v.option_id for v in store.votes_of(session, poll_id, key)}
     if not chosen_ids:
         store.delete_reason(session, poll_id, key)  # a reason goes with a vote; withdrawn together
@@ -289,13 +325,14 @@ def _vote(
     )
 
 
-def _new_vote(poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> Vote:
+def _new_vote(deps: Deps, poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> Vote:
     return Vote(
         poll_id=poll.id or 0,
         option_id=option_id,
         voter_key=key,
         user_id=None if poll.anonymous else user_id,
         slot=slot,
+        created_at=vote_time(poll, deps.clock()),
     )
 
 
@@ -332,8 +369,8 @@ def save_reason(
 ) -> Refused | None:
     """Store or replace a voter's reason, keyed like their vote; None when stored (or a repeat).
 
-    The submission id (the modal's view id) is marked in the same transaction, so a repeated delivery
-    of one submission is a no-op and cannot overwrite a newer reason.
+    The submission id (the modal's view id) is marked in the same transaction, as a `delivery_key`, so a
+    repeated delivery of one submission is a no-op and cannot overwrite a newer reason.
     """
     try:
         reason = clean_reason(text)
@@ -349,10 +386,12 @@ def save_reason(
                 refused = _reason_refusal(deps, session, poll, user_id)
                 if refused is not None:
                     return refused
-                if not events.mark_processed(session, f"poll-reason:{submission_id}", now=now):
+                dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "reason", submission_id)
+                if not events.mark_processed(session, dedupe_key, now=delivery_key_time(now)):
                     return None
                 key = voter_key(deps.voter_secret, poll, user_id)
-                store.save_reason(session, poll_id, key, None if poll.anonymous else user_id, reason, now)
+                attributed = None if poll.anonymous else user_id
+                store.save_reason(session, poll_id, key, attributed, reason, vote_time(poll, now))
                 return None
         except IntegrityError:  # the same voter's concurrent first reason won; replace it
             if attempt == 2:

@@ -111,7 +111,12 @@ async def _socket_mode(settings: Settings) -> None:
     scheduler, stop_backfill = _start_background(deps)
     try:
         assert settings.slack_app_token is not None
-        await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
+        # Its own logger, never at DEBUG: there the client logs every payload it receives, and a vote's
+        # payload names the voter beside their choice.
+        quiet = logging.getLogger("roundtable.socket_mode")
+        quiet.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+        token = settings.slack_app_token.get_secret_value()
+        await AsyncSocketModeHandler(app, token, logger=quiet).start_async()
     finally:
         stop_backfill.set()
         scheduler.shutdown()

@@ -1,8 +1,8 @@
 """Clicks (block_actions) on poll and question messages. Store or check, ack, then reply.
 
-Polls: vote, change, toggle, remove, close, add a reason. The vote is stored (deduplicated on user +
-action_ts) before the ack; the voter's ephemeral confirmation goes through the response_url afterwards,
-and the message itself is re-rendered by the scheduler's coalescing updater, never here.
+Polls: vote, change, toggle, remove, close, add a reason. The vote is stored (deduplicated on the click's
+action_ts, by bot.polls) before the ack; the voter's ephemeral confirmation goes through the response_url
+afterwards, and the message itself is re-rendered by the scheduler's coalescing updater, never here.
 
 Questions: "Answer privately" and the overflow's "Close with a conclusion" open their modal, after a
 read-only check, with views.open: the one Slack call made before the ack (the trigger_id lasts 3 s).
@@ -84,12 +84,14 @@ class PollActions:
             reply(self.deps, body, REFUSALS["unknown"])
             return
         poll_id, position = target
-        dedupe = f"poll-action:{user_id}:{action.get('action_ts') or body.get('trigger_id')}"
+        click_id = str(action.get("action_ts") or body.get("trigger_id") or "")
         # Group commit: the ack below waits for a commit that includes this click.
-        write = polls.vote_write(self.deps, poll_id, position, user_id, dedupe)
+        write = polls.vote_write(self.deps, poll_id, position, user_id, click_id)
         result = await asyncio.wrap_future(self.deps.writes.submit(write))
         await ack()
-        if result.outcome == "duplicate":
+        if result.outcome == "duplicate" or not body.get("response_url"):
+            # Voters are answered only through the response_url (Slack sends one with every click on a
+            # message): chat.postEphemeral would log the voter's id beside their choice at DEBUG.
             return
         if result.outcome in REFUSALS:
             reply(self.deps, body, REFUSALS[result.outcome].format(poll_id=poll_id))

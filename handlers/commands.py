@@ -173,20 +173,10 @@ class Commands:
     async def forget_me(self, ack: AsyncAck, request: SlashCommand) -> None:
         if request.arguments.strip().lower() != "confirm":
             held = await asyncio.to_thread(data_rights.summary_of, self.deps.db, request.user_id)
-            await ack(
-                text=(
-                    f"Roundtable holds {held.responses} of your answers and {held.votes} of your votes in named polls. "
-                    "To delete them for good, run `/roundtable forget-me confirm`. "
-                    "Votes in anonymous polls cannot be traced to you and stay counted."
-                ),
-                response_type="ephemeral",
-            )
+            await ack(text=data_rights.forget_preview(held), response_type="ephemeral")
             return
-        responses, votes = await asyncio.to_thread(data_rights.forget_person, self.deps.db, request.user_id)
-        await ack(
-            text=f"Deleted {responses} answers and {votes} votes. Nothing stored links you to what remains.",
-            response_type="ephemeral",
-        )
+        deleted = await asyncio.to_thread(data_rights.forget_person, self.deps.db, request.user_id)
+        await ack(text=data_rights.forgotten(deleted), response_type="ephemeral")
 
     async def my_data(self, ack: AsyncAck, request: SlashCommand) -> None:
         await ack(text="Your data is on its way as a file in a direct message.", response_type="ephemeral")

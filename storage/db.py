@@ -36,6 +36,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # FULL: a commit is on disk before Slack is acked, even across a power cut (NORMAL only survives
         # process crashes in WAL mode).
         cursor.execute("PRAGMA synchronous=FULL")
+        # Deleted rows are overwritten, not left in free pages: forget-me, pruned dedupe keys and purges
+        # must not stay readable in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -6,20 +6,39 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakeslack import FakeSlack
+from slack_requests import SlackSender, slash_command
 from sqlmodel import SQLModel, func, select
 
 from bot.data_rights import (
     DataRightsError,
+    Held,
     apply_retention,
     backup_sqlite,
     export_person,
     forget_person,
     purge_workshop,
 )
-from bot.settings import load_settings
+from bot.polls import delivery_key, voter_key
+from bot.settings import load_settings, sqlite_path
 from storage.db import Database
-from storage.models import Invitee, Poll, PollOption, Question, Response, ResponseSource, Vote, Workshop
+from storage.models import (
+    Invitee,
+    Nudge,
+    Poll,
+    PollOption,
+    PollReason,
+    ProcessedEvent,
+    Question,
+    Response,
+    ResponseSource,
+    UserPreference,
+    Vote,
+    Workshop,
+)
+from tests.botserver import SIGNING_SECRET, VOTER_SECRET, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
+from tests.test_anonymous_votes import every_value
 
 NOW = datetime(2030, 6, 1, tzinfo=UTC)
 
@@ -89,7 +108,7 @@ def test_my_data_export_lists_responses_attributed_votes_and_roles_but_no_anonym
 
 def test_forget_me_deletes_only_the_callers_responses_and_attributed_votes(database: Database) -> None:
     seed(database, "first", NOW)
-    assert forget_person(database, "UALICE") == (2, 1)
+    assert forget_person(database, "UALICE") == Held(responses=2, votes=1, invitations=1)
     with database.reading() as session:
         assert session.exec(select(Response.user_id)).all() == ["UBOB"]
         assert sorted(session.exec(select(Vote.voter_key)).all()) == [
@@ -148,3 +167,143 @@ def test_backup_of_postgres_points_to_pg_dump(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
     with pytest.raises(DataRightsError, match="pg_dump"):
         backup_sqlite(load_settings(), tmp_path / "x.db")
+
+
+PERSON = "U0FORGETME1"
+STAYING = "U0STAYING01"
+PERSON_COLUMNS = {"user_id", "created_by", "voter_key"}  # the columns that can hold a Slack user id
+
+
+def seed_person_everywhere(database: Database) -> tuple[int, int]:
+    """PERSON in every table that can hold a person's id, STAYING beside them; (attributed, anonymous) polls."""
+    workshop = add_workshop(database, organisers=(PERSON, STAYING), chairs=(PERSON,))
+    question = add_question(database, workshop, post_at=NOW, posted_ts="1900000000.000100")
+    secret = VOTER_SECRET.encode()
+    with database.transaction() as session:
+        for n, (user, deleted) in enumerate([(PERSON, None), (PERSON, NOW), (STAYING, None)]):
+            session.add(
+                Response(
+                    question_id=question,
+                    user_id=user,
+                    text=f"answer {n}",
+                    channel_id=CHANNEL,
+                    message_ts=f"1900000001.{n:06d}",
+                    created_at=NOW,
+                    deleted_at=deleted,
+                )
+            )
+        session.add_all(
+            [
+                Invitee(workshop_id=workshop, user_id=PERSON, sector="academia"),
+                Invitee(workshop_id=workshop, user_id=STAYING, sector="industry"),
+                Nudge(question_id=question, user_id=PERSON, sent_at=NOW),
+                UserPreference(user_id=PERSON, nudges_enabled=False),
+            ]
+        )
+        named = Poll(
+            workshop_id=workshop, question="Named?", anonymous=False, invite_reason=True, created_by=PERSON
+        )
+        secret_poll = Poll(workshop_id=workshop, question="Secret?", invite_reason=True, created_by=STAYING)
+        session.add_all([named, secret_poll])
+        session.flush()
+        for poll in (named, secret_poll):
+            option = PollOption(poll_id=poll.id or 0, position=0, label="Yes")
+            session.add(option)
+            session.flush()
+            for user in (PERSON, STAYING):
+                key = voter_key(secret, poll, user)
+                attributed = None if poll.anonymous else user
+                session.add(
+                    Vote(poll_id=poll.id or 0, option_id=option.id or 0, voter_key=key, user_id=attributed)
+                )
+                session.add(
+                    PollReason(
+                        poll_id=poll.id or 0,
+                        voter_key=key,
+                        user_id=attributed,
+                        text=f"why, {'said the one leaving' if user == PERSON else 'said the one staying'}",
+                    )
+                )
+            key = delivery_key(secret, poll, PERSON, "click", "1900000002.000100")
+            session.add(ProcessedEvent(key=key, received_at=NOW))
+        return named.id or 0, secret_poll.id or 0
+
+
+def holding(database: Database, user_id: str) -> set[tuple[str, str]]:
+    """(table, column) of every value in the database that contains `user_id`, in any letter case."""
+    return {
+        (table, column)
+        for table, column, value in every_value(database.engine)
+        if user_id.lower() in str(value).lower()
+    }
+
+
+def test_forget_me_through_the_endpoint_leaves_the_persons_id_in_no_table_and_my_data_exported_each_kind(
+    database: Database, database_url: str, fake_slack: FakeSlack
+) -> None:
+    named, anonymous = seed_person_everywhere(database)
+    # The seed covers every column that can hold a person's id, so a new such table fails here first.
+    can_hold = {
+        (table.name, column.name)
+        for table in SQLModel.metadata.tables.values()
+        for column in table.columns
+        if column.name in PERSON_COLUMNS
+    }
+    assert can_hold <= holding(database, PERSON)
+    with (
+        running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
+        SlackSender(bot.url, SIGNING_SECRET) as sender,
+    ):
+
+        def command(text: str) -> str:
+            body = sender.send_command(slash_command(text=text, user_id=PERSON, channel_id=CHANNEL)).json()
+            assert body["response_type"] == "ephemeral"
+            return str(body["text"])
+
+        assert command("my-data") == "Your data is on its way as a file in a direct message."
+        fake_slack.wait_for("files.completeUploadExternal", timeout=10)
+        [file_id] = [f for f, r in fake_slack.files.items() if r["name"] == "roundtable-my-data.json"]
+        exported = json.loads(fake_slack.uploads[file_id])
+        preview = command("forget-me")
+        forgotten = command("forget-me confirm")
+    assert [r["text"] for r in exported["responses"]] == ["answer 0", "answer 1"]
+    assert exported["responses"][1]["deleted_at"] is not None
+    assert [(v["poll"], v["option"]) for v in exported["attributed_votes"]] == [("Named?", "Yes")]
+    assert [(r["poll"], r["reason"]) for r in exported["attributed_reasons"]] == [
+        ("Named?", "why, said the one leaving")
+    ]
+    assert exported["roles"] == [
+        {"workshop": "test-workshop", "role": "chair"},
+        {"workshop": "test-workshop", "role": "organiser"},
+    ]
+    assert exported["invitations"] == [{"workshop": "test-workshop", "sector": "academia"}]
+    assert [n["question"] for n in exported["nudges"]] == [
+        "What characterises the success of the Cambridge Cluster?"
+    ]
+    assert exported["preferences"]["nudges_enabled"] is False
+    assert [p["poll"] for p in exported["polls_created"]] == ["Named?"]
+    assert "Secret?" not in json.dumps(exported)
+    summary = (
+        "2 answers, 1 vote and 1 reason in named polls, 2 roles, 1 workshop invitation, 1 reminder, "
+        "your reminder setting and your name on 1 poll you created"
+    )
+    assert preview.startswith(f"Roundtable holds, under your Slack id, {summary}. To delete them")
+    assert forgotten.startswith(
+        f"Deleted {summary}. Nothing left in Roundtable's database holds your Slack id."
+    )
+
+    assert holding(database, PERSON) == set()  # every table, every column
+    path = sqlite_path(database_url)
+    if path is not None:  # nor in the file's free space once the write-ahead log is checkpointed
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
+        assert PERSON.lower().encode() not in path.read_bytes().lower()
+    assert holding(database, STAYING) >= {
+        ("response", "user_id"),
+        ("invitee", "user_id"),
+        ("role", "user_id"),
+    }
+    with database.reading() as session:
+        kept = session.exec(select(Vote).where(Vote.poll_id == anonymous)).all()
+        assert len(kept) == 2  # anonymous votes stay counted, under their keyed hash
+        assert session.get(Poll, named).vote_version == 1  # type: ignore[union-attr]  # re-rendered

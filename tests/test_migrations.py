@@ -1,13 +1,16 @@
 """Migrations: an empty database upgrades to head, downgrades cleanly, and head matches the models."""
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from storage import migrate
 from storage.db import make_engine
+from storage.models import Poll, PollReason, ProcessedEvent, Vote
 
 
 def test_empty_database_upgrades_to_head_with_every_table(database_url: str) -> None:
@@ -149,5 +152,79 @@ def test_a_downgrade_plan_names_what_would_be_dropped_and_changes_nothing(databa
             migrate.plan_downgrade(engine, "nope")
         assert migrate.is_up_to_date(engine)
         assert set(inspect(engine).get_table_names()) == tables
+    finally:
+        engine.dispose()
+
+
+def test_0003_gives_anonymous_votes_and_reasons_their_polls_opening_and_drops_keys_naming_voters(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    opened, clicked = (
+        datetime(2030, 5, 15, 13, 0, tzinfo=UTC),
+        datetime(2030, 5, 15, 13, 7, 41, 5, tzinfo=UTC),
+    )
+    try:
+        migrate.upgrade(engine, "0002")
+        # Rows as the 0002 schema knew them, written with plain SQL: later models have more columns.
+        with engine.begin() as connection:
+            for name, anonymous, key in (("secret", True, "hmac"), ("named", False, "U0VOTER0001")):
+                poll_id = connection.execute(
+                    text(
+                        "INSERT INTO poll (question, kind, anonymous, results_hidden, invite_reason, state,"
+                        " open_at, vote_version, rendered_version, created_at)"
+                        " VALUES (:question, 'single', :anonymous, true, false, 'open', :opened, 0, 0, :opened)"
+                        " RETURNING id"
+                    ),
+                    {"question": f"{name}?", "anonymous": anonymous, "opened": opened},
+                ).scalar_one()
+                option_id = connection.execute(
+                    text(
+                        "INSERT INTO polloption (poll_id, position, label) VALUES (:poll, 0, 'Yes') RETURNING id"
+                    ),
+                    {"poll": poll_id},
+                ).scalar_one()
+                connection.execute(
+                    text(
+                        "INSERT INTO vote (poll_id, option_id, voter_key, slot, created_at)"
+                        " VALUES (:poll, :option, :key, 0, :clicked)"
+                    ),
+                    {"poll": poll_id, "option": option_id, "key": key, "clicked": clicked},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO pollreason (poll_id, voter_key, text, created_at)"
+                        " VALUES (:poll, :key, 'why', :clicked)"
+                    ),
+                    {"poll": poll_id, "key": key, "clicked": clicked},
+                )
+            for key in (
+                "poll-action:U0VOTER0001:1900000000.000100",
+                "poll-reason:V0VIEW0001",
+                "event:Ev0001",
+            ):
+                connection.execute(
+                    text("INSERT INTO processedevent (key, received_at) VALUES (:key, :clicked)"),
+                    {"key": key, "clicked": clicked},
+                )
+        migrate.upgrade(engine)
+        with Session(engine) as session:
+            times = {
+                (poll.anonymous, type(row).__name__): row.created_at
+                for poll in session.exec(select(Poll)).all()
+                for model in (Vote, PollReason)
+                for row in session.exec(select(model).where(model.poll_id == poll.id)).all()
+            }
+            keys = session.exec(select(ProcessedEvent.key)).all()
+        assert times == {
+            (True, "Vote"): opened,
+            (True, "PollReason"): opened,
+            (False, "Vote"): clicked,
+            (False, "PollReason"): clicked,
+        }
+        assert keys == ["event:Ev0001"]
+        migrate.downgrade(engine, "0002")
+        with Session(engine) as session:
+            assert len(session.exec(select(Vote)).all()) == 2
     finally:
         engine.dispose()

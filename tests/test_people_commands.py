@@ -87,12 +87,15 @@ def test_nudges_off_is_remembered(sender: SlackSender, database: Database) -> No
 
 def test_forget_me_asks_first_then_deletes(sender: SlackSender, database: Database) -> None:
     preview = command(sender, "forget-me")
-    assert "holds 1 of your answers and 0 of your votes" in preview
+    assert "holds, under your Slack id, 1 answer, 0 votes and 0 reasons in named polls." in preview
     assert "/roundtable forget-me confirm" in preview
     with database.reading() as session:
         assert len(session.exec(select(Response)).all()) == 1
-    assert command(sender, "forget-me confirm") == (
-        "Deleted 1 answers and 0 votes. Nothing stored links you to what remains."
+    confirmed = command(sender, "forget-me confirm")
+    assert confirmed.startswith(
+        "Deleted 1 answer, 0 votes and 0 reasons in named polls. "
+        "Nothing left in Roundtable's database holds your Slack id. "
+        "Your votes and reasons in anonymous polls stay counted, under a keyed hash rather than your id"
     )
     with database.reading() as session:
         assert session.exec(select(Response)).all() == []

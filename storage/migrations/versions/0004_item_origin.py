@@ -1,7 +1,7 @@
 """poll origin (workshop file or ad hoc) and the optional file ids of questions and polls
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 
 Existing polls are classified by what only the workshop file's reconciler ever wrote: a poll of a workshop with a
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

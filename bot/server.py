@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +15,7 @@ from starlette.routing import Route
 from bot import backfill
 from bot.app import create_app
 from bot.deps import Deps, build_deps
+from bot.front_door import SlackEndpoint
 from bot.scheduler import HEARTBEAT, Scheduler
 from bot.settings import Settings, load_settings
 from storage import heartbeats
@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 
 
 def create_asgi(deps: Deps) -> Starlette:
-    bolt = AsyncSlackRequestHandler(create_app(deps))
-
-    async def slack_events(request: Request) -> Response:
-        return await bolt.handle(request)
+    """HTTP mode: every request to /slack/events is verified by the front door, whatever else is set."""
+    deps.settings.require("SLACK_SIGNING_SECRET")
+    assert deps.settings.slack_signing_secret is not None
+    slack_events = SlackEndpoint(create_app(deps), deps.settings.slack_signing_secret.get_secret_value())
 
     async def healthz(_request: Request) -> Response:
         report = await asyncio.to_thread(health_report, deps)
@@ -40,7 +40,7 @@ def create_asgi(deps: Deps) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/slack/events", slack_events.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
@@ -69,6 +69,8 @@ def asgi_from_environment() -> Starlette:
 def run_http(settings: Settings) -> None:
     import uvicorn
 
+    from bot.logs import logging_config
+
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     scheduler, stop_backfill = _start_background(build_deps(settings, workers=4))
     try:
@@ -79,6 +81,7 @@ def run_http(settings: Settings) -> None:
             port=settings.port,
             workers=settings.web_concurrency,
             log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_level),  # uvicorn's lines scrubbed like every other
             access_log=False,
             proxy_headers=True,
         )

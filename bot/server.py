@@ -107,14 +107,13 @@ def run_socket_mode(settings: Settings) -> None:
 
 
 async def _socket_mode(settings: Settings) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from bot import socket_mode
 
     deps = build_deps(settings)
     app = create_app(deps)
     scheduler, stop_backfill = _start_background(deps)
     try:
-        assert settings.slack_app_token is not None
-        await AsyncSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start_async()
+        await socket_mode.run(deps, app)
     finally:
         stop_backfill.set()
         scheduler.shutdown()

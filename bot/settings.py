@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     backfill_page_size: int = Field(default=15, alias="ROUNDTABLE_BACKFILL_PAGE_SIZE", ge=1, le=1000)
     backfill_days: int = Field(default=14, alias="ROUNDTABLE_BACKFILL_DAYS", ge=0)
     retention_days: int | None = Field(default=None, alias="ROUNDTABLE_RETENTION_DAYS", ge=1)
+    # Socket Mode reconnection backoff cap; apps.connections.open is Tier 1 (about one call a minute).
+    socket_retry_max_seconds: float = Field(default=60.0, alias="ROUNDTABLE_SOCKET_RETRY_MAX_SECONDS", ge=1)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "secret")
     @classmethod

@@ -85,6 +85,8 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
 # Top-level fields Bolt's context builder or the listeners call .get() on when present.
 _OBJECTS = ("event", "view", "container", "message", "state")
 _EVENT_STRINGS = ("type", "subtype", "channel", "user", "ts", "thread_ts", "text", "event_ts", "deleted_ts")
+# Events the listeners read fields of; in others (say channel_created) `channel` may be an object.
+_READ_EVENTS = frozenset({"message", "app_home_opened", "member_joined_channel"})
 _COMMAND_STRINGS = ("command", "text", "user_id", "channel_id", "channel_name", "trigger_id", "response_url")
 
 
@@ -119,6 +121,8 @@ def _event_problem(event: object) -> str | None:
         return "event is missing"
     if not isinstance(event.get("type"), str):
         return "event.type is missing"
+    if event["type"] not in _READ_EVENTS:
+        return None
     problem = _strings(event, _EVENT_STRINGS, "event.")
     for name in ("message", "previous_message", "edited"):
         if problem is None and event.get(name) is not None:

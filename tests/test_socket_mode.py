@@ -1,5 +1,6 @@
 """`roundtable run` with SLACK_APP_TOKEN speaks Socket Mode: same listeners, envelopes acked."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,9 +15,11 @@ import pytest
 from fakeslack import FakeSlack
 from fakesocket import FakeSocketMode
 from slack_requests import event_callback, slash_command, thread_reply_event
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.slack_response import SlackResponse
 from sqlmodel import select
 
-from bot.socket_mode import Backoff
+from bot.socket_mode import Backoff, ReconnectingClient
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Response
@@ -160,3 +163,55 @@ def test_reconnection_backoff_doubles_from_one_second_to_its_cap_and_restarts_af
     assert [backoff.delay() for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
     backoff.reset()
     assert backoff.delay() == 1
+
+
+def test_a_rate_limited_connection_request_waits_as_long_as_slack_asks_and_logs_one_line_each(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    answers = [
+        SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="apps.connections.open",
+            req_args={},
+            data={"ok": False, "error": "ratelimited"},
+            headers={"Retry-After": "7"},
+            status_code=429,
+        ),
+        SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="apps.connections.open",
+            req_args={},
+            data={"ok": False, "error": "invalid_auth"},
+            headers={},
+            status_code=200,
+        ),
+    ]
+    slept: list[float] = []
+
+    class Web:
+        async def apps_connections_open(self, app_token: str) -> dict[str, str]:
+            if answers:
+                answer = answers.pop(0)
+                raise SlackApiError(answer["error"], answer)
+            return {"url": "wss://example.invalid/link"}
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def scenario() -> str:
+        client = ReconnectingClient(app_token="xapp-1-x", web_client=Web(), backoff=Backoff(cap=60))  # type: ignore[arg-type]
+        monkeypatch.setattr("bot.socket_mode.asyncio.sleep", sleep)
+        try:
+            return await client.issue_new_wss_url()
+        finally:
+            monkeypatch.undo()
+            await client.close()
+
+    assert asyncio.run(scenario()) == "wss://example.invalid/link"
+    assert slept == [7, 2]
+    assert [r.getMessage().split("failed ")[1] for r in caplog.records if r.name == "bot.socket_mode"] == [
+        "(ratelimited); retrying in 7 s",
+        "(invalid_auth); retrying in 2 s",
+    ]

@@ -1,4 +1,4 @@
-"""HTTP mode (uvicorn + Bolt's Starlette adapter) and Socket Mode runners, plus /healthz."""
+"""HTTP mode (uvicorn, Starlette, the signature-checking front door, Bolt) and Socket Mode runners, plus /healthz."""
 
 import asyncio
 import logging

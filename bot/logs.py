@@ -15,7 +15,6 @@ _TOKEN = re.compile(r"\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
 _PG_DETAIL = re.compile(r"^DETAIL:.*$", re.MULTILINE)
 _SECRETS: list[str] = []
 LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def scrub(text: str) -> str:
@@ -49,7 +48,12 @@ def logging_config(level: str) -> dict[str, Any]:
         "formatters": {"scrubbed": {"()": ScrubbingFormatter, "fmt": LINE_FORMAT}},
         "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "scrubbed"}},
         "root": {"handlers": ["stderr"], "level": level},
-        "loggers": {name: {"handlers": [], "propagate": True} for name in UVICORN_LOGGERS},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            # Through the same handler too, but silent: a line per request would log client addresses.
+            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+        },
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.botserver import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +138,10 @@ def test_a_new_secret_file_is_complete_and_private_and_no_temporary_file_is_left
 
 def test_run_with_a_truncated_secret_file_stops_with_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
-    env.update(SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s" * 20)
+    # One process on a free port: if the secret were accepted, the timeout below stops the whole bot.
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s" * 20, WEB_CONCURRENCY="1", PORT=str(free_port())
+    )
     command = [sys.executable, "-m", "bot"]
     assert (
         subprocess.run([*command, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True).returncode

@@ -1,7 +1,9 @@
 """People's rights over their data: export it, delete it; organisers purge workshops; backups; retention."""
 
 import json
+import os
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -139,8 +141,13 @@ def backup_sqlite(settings: Settings, target: Path) -> int:
         )
     if not source.exists():
         raise DataRightsError(f"no database at {source}")
-    if target.exists():
-        raise DataRightsError(f"{target} already exists; choose a new file")
-    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+    try:
+        # Created here, 0600 and only if absent: a backup holds everything the database does.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise DataRightsError(f"{target} already exists; choose a new file") from None
+    except OSError as error:
+        raise DataRightsError(f"cannot create {target}: {error.strerror}") from None
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
         origin.backup(copy)
     return target.stat().st_size

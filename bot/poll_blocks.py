@@ -9,6 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from bot.ids import parse_id
 from bot.mrkdwn import escape, truncate
 from bot.poll_input import AGREEMENT_SCALE, MAX_QUESTION_LENGTH, MAX_REASON_LENGTH
 from bot.polls import OptionCount, PollView, ReasonPrompt
@@ -43,13 +44,14 @@ def vote_value(poll_id: int, position: int) -> str:
 
 def parse_vote_value(value: str) -> tuple[int, int] | None:
     poll, _, position = value.partition(":")
-    if not (poll.isdigit() and position.isdigit()) or len(poll) > 12 or len(position) > 2:
+    poll_id = parse_id(poll)
+    if poll_id is None or not (position.isascii() and position.isdigit()) or len(position) > 2:
         return None
-    return int(poll), int(position)
+    return poll_id, int(position)
 
 
 def parse_poll_value(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= 12 else None
+    return parse_id(value)
 
 
 def _plain(text: str, limit: int = 75) -> Block:

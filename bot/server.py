@@ -1,4 +1,4 @@
-"""HTTP mode (uvicorn + Bolt's Starlette adapter) and Socket Mode runners, plus /healthz."""
+"""HTTP mode (uvicorn, Starlette, the signature-checking front door, Bolt) and Socket Mode runners, plus /healthz."""
 
 import asyncio
 import logging
@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +15,7 @@ from starlette.routing import Route
 from bot import backfill
 from bot.app import create_app
 from bot.deps import Deps, build_deps
+from bot.front_door import SlackEndpoint
 from bot.scheduler import HEARTBEAT, Scheduler
 from bot.settings import Settings, load_settings
 from storage import heartbeats
@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 
 
 def create_asgi(deps: Deps) -> Starlette:
-    bolt = AsyncSlackRequestHandler(create_app(deps))
-
-    async def slack_events(request: Request) -> Response:
-        return await bolt.handle(request)
+    """HTTP mode: every request to /slack/events is verified by the front door, whatever else is set."""
+    deps.settings.require("SLACK_SIGNING_SECRET")
+    assert deps.settings.slack_signing_secret is not None
+    slack_events = SlackEndpoint(create_app(deps), deps.settings.slack_signing_secret.get_secret_value())
 
     async def healthz(_request: Request) -> Response:
         report = await asyncio.to_thread(health_report, deps)
@@ -40,7 +40,7 @@ def create_asgi(deps: Deps) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/slack/events", slack_events.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
@@ -69,6 +69,8 @@ def asgi_from_environment() -> Starlette:
 def run_http(settings: Settings) -> None:
     import uvicorn
 
+    from bot.logs import logging_config
+
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     scheduler, stop_backfill = _start_background(build_deps(settings, workers=4))
     try:
@@ -79,6 +81,7 @@ def run_http(settings: Settings) -> None:
             port=settings.port,
             workers=settings.web_concurrency,
             log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_level),  # uvicorn's lines scrubbed like every other
             access_log=False,
             proxy_headers=True,
         )
@@ -104,19 +107,13 @@ def run_socket_mode(settings: Settings) -> None:
 
 
 async def _socket_mode(settings: Settings) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from bot import socket_mode
 
     deps = build_deps(settings)
     app = create_app(deps)
     scheduler, stop_backfill = _start_background(deps)
     try:
-        assert settings.slack_app_token is not None
-        # Its own logger, never at DEBUG: there the client logs every payload it receives, and a vote's
-        # payload names the voter beside their choice.
-        quiet = logging.getLogger("roundtable.socket_mode")
-        quiet.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
-        token = settings.slack_app_token.get_secret_value()
-        await AsyncSocketModeHandler(app, token, logger=quiet).start_async()
+        await socket_mode.run(deps, app)
     finally:
         stop_backfill.set()
         scheduler.shutdown()

@@ -1,8 +1,10 @@
 """Runtime settings, read from the environment and an optional `.env` file."""
 
+import contextlib
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///roundtable.db"
 SECRET_FILE_NAME = ".roundtable-secret"
+MIN_SECRET_FILE_LENGTH = 32  # the bot writes 64 hex characters; anything shorter is truncated or damaged
 
 
 class SettingsError(Exception):
@@ -39,6 +42,16 @@ class Settings(BaseSettings):
     backfill_page_size: int = Field(default=15, alias="ROUNDTABLE_BACKFILL_PAGE_SIZE", ge=1, le=1000)
     backfill_days: int = Field(default=14, alias="ROUNDTABLE_BACKFILL_DAYS", ge=0)
     retention_days: int | None = Field(default=None, alias="ROUNDTABLE_RETENTION_DAYS", ge=1)
+    # Socket Mode reconnection backoff cap; apps.connections.open is Tier 1 (about one call a minute).
+    socket_retry_max_seconds: float = Field(default=60.0, alias="ROUNDTABLE_SOCKET_RETRY_MAX_SECONDS", ge=1)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "secret")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty value means unset; spaces alone would be used as a key (or a token) that never works.
+        if value is not None and value.get_secret_value() and not value.get_secret_value().strip():
+            raise ValueError("is blank (only whitespace): set the real value, or leave it empty to unset it")
+        return value
 
     @field_validator("organisers", mode="before")
     @classmethod
@@ -105,16 +118,50 @@ class Settings(BaseSettings):
             )
         path = self.secret_file()
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return path.read_text().strip().encode()
+            _write_new_secret(path)
+        return _read_secret_file(path)
 
     def secret_file(self) -> Path:
         database = sqlite_path(self.database_url)
         directory = database.parent if database is not None else Path.cwd()
         return directory / SECRET_FILE_NAME
+
+
+def _write_new_secret(path: Path) -> None:
+    """Write a fresh secret so that `path` is either absent or complete, never half-written.
+
+    The secret goes to a temporary file (0600) that is synced, then linked into place: linking is atomic
+    like a rename but never replaces, so two processes starting at once end up sharing one secret.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{SECRET_FILE_NAME}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won the race: its secret is the one
+            os.link(temporary, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        os.unlink(temporary)
+
+
+def _read_secret_file(path: Path) -> bytes:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot read the voter secret {path}: {error}") from None
+    if len(value) < MIN_SECRET_FILE_LENGTH:
+        raise SettingsError(
+            f"the voter secret {path} is empty or truncated ({len(value)} characters, at least "
+            f"{MIN_SECRET_FILE_LENGTH} expected): restore it from your backup, or set ROUNDTABLE_SECRET"
+        )
+    return value.encode()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -146,4 +193,5 @@ def load_settings(**overrides: object) -> Settings:
         error = exc.errors()[0]
         location = error["loc"][0] if error["loc"] else "settings"
         name = Settings.model_fields[location].alias if location in Settings.model_fields else location
-        raise SettingsError(f"invalid setting {name}: {error['msg']}") from None
+        message = error["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {message}") from None

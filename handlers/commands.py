@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import commands, data_rights, digest_delivery, nudges, poll_blocks, poll_updates, polls, status
 from bot.deps import Deps
+from bot.ids import parse_id
 from bot.mrkdwn import escape
 from handlers import blocks, views
 
@@ -122,15 +123,15 @@ class Commands:
         await ack()
 
     async def close(self, ack: AsyncAck, request: SlashCommand) -> None:
-        argument = request.arguments.strip().lstrip("#")
-        if not argument.isdigit() or len(argument) > 12:
+        poll_id = parse_id(request.arguments.strip().lstrip("#"))
+        if poll_id is None:
             shown = escape(request.arguments.strip()) or "nothing"
             await ack(
                 text=f":warning: `/roundtable close POLL` needs a poll id (the number shown on the poll), not {shown}.",
                 response_type="ephemeral",
             )
             return
-        result = await asyncio.to_thread(polls.close, self.deps, int(argument), request.user_id)
+        result = await asyncio.to_thread(polls.close, self.deps, poll_id, request.user_id)
         await ack(text=result.message, response_type="ephemeral")
 
     async def digest(self, ack: AsyncAck, request: SlashCommand) -> None:

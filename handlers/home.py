@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import digest_delivery, home, home_blocks
 from bot.deps import Deps
+from bot.ids import parse_id
 from storage.models import Workshop
 
 logger = logging.getLogger(__name__)
@@ -25,14 +26,14 @@ class Home:
 
     async def post_next(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id", "")
-        workshop_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        workshop_id = parse_id(str(action.get("value") or "")) or 0
         outcome = await asyncio.to_thread(home.post_next_now, self.deps, user_id, workshop_id)
         await ack()
         self.deps.later(publish, self.deps, user_id, outcome)
 
     async def digest(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id", "")
-        workshop_id = int(action["value"]) if str(action.get("value", "")).isdigit() else 0
+        workshop_id = parse_id(str(action.get("value") or "")) or 0
         await ack()
         self.deps.later(compile_for_home, self.deps, user_id, workshop_id)
 

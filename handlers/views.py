@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import answers, poll_blocks, poll_updates, polls, question_controls
 from bot import blocks as question_blocks
 from bot.deps import Deps
+from bot.ids import parse_id
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,9 @@ class PollViews:
             )
             return
         form = poll_blocks.form_values(view.get("state") or {})
-        workshop = form.get("workshop")
-        if workshop and workshop.isdigit():
-            place = polls.Place(place.channel_id, place.channel_name, int(workshop))
+        workshop_id = parse_id(form.get("workshop") or "")
+        if workshop_id is not None:
+            place = polls.Place(place.channel_id, place.channel_name, workshop_id)
         result = await asyncio.to_thread(polls.create_from_form, self.deps, user_id, place, form)
         if isinstance(result, polls.Refused):
             field = result.field if result.field in form else "question"

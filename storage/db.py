@@ -1,5 +1,6 @@
 """Engine and session factory: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg 3."""
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -8,7 +9,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
@@ -17,11 +18,27 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Build the engine for `url`. Nothing is created at import time; callers own the engine."""
+    # hide_parameters: a failed statement's error (and SQL echo) never shows the values bound to it,
+    # which are answers, user ids and dedupe keys.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _create_private_file(make_url(url).database)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
+    )
+
+
+def _create_private_file(database: str | None) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use 0644); its -wal and -shm copy the mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    # An existing database keeps its mode; a missing folder is reported by SQLite itself.
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -46,6 +46,8 @@ def test_debug_logs_of_a_full_scenario_contain_no_token_or_secret(
     text = log.read_text()
     assert "DEBUG" in text  # the scenario really ran at DEBUG
     assert "chat.postMessage" in text
+    assert " INFO uvicorn.error Uvicorn running on " in text  # uvicorn writes through the scrubbing handler
+    assert "uvicorn.access" not in text  # no line per request (client addresses)
     for secret in (fake_slack.token, SIGNING_SECRET, VOTER_SECRET):
         assert secret not in text
     assert "xoxb-" not in text

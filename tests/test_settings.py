@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.botserver import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +86,72 @@ def test_cli_prints_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "roundtable: invalid setting PORT: Input should be a valid integer, unable to parse string as an integer"
     ]
+
+
+@pytest.mark.parametrize(
+    "variable", ["SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ROUNDTABLE_SECRET"]
+)
+@pytest.mark.parametrize("blank", [" ", "\t  \n"])
+def test_a_blank_secret_setting_is_refused_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, blank: str
+) -> None:
+    monkeypatch.setenv(variable, blank)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        f"invalid setting {variable}: is blank (only whitespace): set the real value, or leave it empty to unset it"
+    )
+
+
+def test_an_empty_secret_setting_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "")
+    assert not load_settings().socket_mode
+
+
+@pytest.mark.parametrize(
+    "content", ["", "   \n", "\n", "3f9a0c"], ids=["empty", "whitespace", "newline", "half-written"]
+)
+def test_an_empty_or_truncated_secret_file_is_refused_not_used_as_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rt.db'}")
+    secret_file = tmp_path / ".roundtable-secret"
+    secret_file.write_text(content)
+    with pytest.raises(SettingsError) as caught:
+        load_settings().voter_secret()
+    message = str(caught.value)
+    assert message.startswith(f"the voter secret {secret_file} is empty or truncated (")
+    assert message.endswith("restore it from your backup, or set ROUNDTABLE_SECRET")
+    assert "\n" not in message
+    assert secret_file.read_text() == content  # never silently replaced
+
+
+def test_a_new_secret_file_is_complete_and_private_and_no_temporary_file_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rt.db'}")
+    secret = load_settings().voter_secret()
+    assert [p.name for p in tmp_path.iterdir()] == [".roundtable-secret"]
+    assert (tmp_path / ".roundtable-secret").read_bytes() == secret
+    assert len(secret) == 64
+
+
+def test_run_with_a_truncated_secret_file_stops_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
+    # One process on a free port: if the secret were accepted, the timeout below stops the whole bot.
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-x", SLACK_SIGNING_SECRET="s" * 20, WEB_CONCURRENCY="1", PORT=str(free_port())
+    )
+    command = [sys.executable, "-m", "bot"]
+    assert (
+        subprocess.run([*command, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True).returncode
+        == 0
+    )
+    (tmp_path / ".roundtable-secret").write_text("")
+    result = subprocess.run(
+        [*command, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("roundtable: the voter secret ")
+    assert "is empty or truncated (0 characters" in line

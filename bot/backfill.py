@@ -166,6 +166,7 @@ def _store(deps: Deps, channel_id: str, message: dict[str, Any]) -> bool:
         broadcast=message.get("subtype") == "thread_broadcast",
         from_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
         backfilled=True,
+        files=replies.file_names(message.get("files")),
     )
     outcome = replies.record_message(deps.db, thread_message, now=deps.clock())
     return outcome in (replies.Outcome.STORED, replies.Outcome.UPDATED)

@@ -3,15 +3,20 @@
 Rules: a reply counts when its thread is a posted question in the same channel; a delivery is applied at
 most once (its event id is stored in the same transaction as its effect); an edit never overwrites a newer
 edit; a deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
+A reply's answer is its text; a file shared without a comment reads "[shared a file: NAME]"; a reply with
+neither text nor files is no answer: it is not stored, and an edit that leaves nothing withdraws the reply
+like a deletion (Slack itself offers to delete a message whose text is edited away).
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session
 
+from bot.mrkdwn import escape
 from storage import events, questions, responses
 from storage.db import Database
 from storage.models import ResponseSource
@@ -49,6 +54,27 @@ class ThreadMessage:
     broadcast: bool = False
     from_bot: bool = False
     backfilled: bool = False  # read from conversations.replies after downtime, not delivered as an event
+    files: tuple[str, ...] = ()  # names of the files shared with it ("" when Slack gave no name)
+
+
+def file_names(files: Any) -> tuple[str, ...]:
+    """The names of a Slack message's `files` that still exist (a deleted file leaves a tombstone)."""
+    if not isinstance(files, list):
+        return ()
+    kept = [f for f in files if isinstance(f, dict) and f.get("mode") != "tombstone"]
+    return tuple(str(f.get("name") or f.get("title") or "") for f in kept)
+
+
+def answer_text(message: ThreadMessage) -> str:
+    """What a reply contributes: its text, else the files it shared (escaped like Slack text), else ""."""
+    if message.text.strip():
+        return message.text
+    if not message.files:
+        return ""
+    count = len(message.files)
+    shared = "a file" if count == 1 else f"{count} files"
+    names = ", ".join(escape(name) for name in message.files if name)
+    return f"[shared {shared}: {names}]" if names else f"[shared {shared}]"
 
 
 def slack_ts_to_datetime(ts: str) -> datetime:
@@ -77,6 +103,9 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
     if question_id is None:
         return Outcome.IGNORED
+    text = answer_text(message)
+    if message.kind is MessageKind.POSTED and not text:
+        return Outcome.IGNORED
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
         return Outcome.DUPLICATE
     if message.kind is MessageKind.POSTED:
@@ -85,7 +114,7 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
             session,
             question_id=question_id,
             user_id=message.user_id or "",
-            text=message.text,
+            text=text,
             channel_id=message.channel_id,
             message_ts=message.ts,
             source=_source(message),
@@ -93,13 +122,13 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
         )
         return Outcome.STORED if stored else Outcome.DUPLICATE
     existing = responses.by_message(session, message.channel_id, message.ts)
-    if message.kind is MessageKind.CHANGED:
+    if message.kind is MessageKind.CHANGED and text:
         if existing is None:
             responses.add(
                 session,
                 question_id=question_id,
                 user_id=message.user_id or "",
-                text=message.text,
+                text=text,
                 channel_id=message.channel_id,
                 message_ts=message.ts,
                 source=_source(message),
@@ -110,12 +139,15 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
             return Outcome.STORED
         if existing.deleted_at is not None or not _is_newer(message.edit_ts, existing.edit_ts):
             return Outcome.STALE
-        existing.text = message.text
+        existing.text = text
         existing.edit_ts = message.edit_ts
         existing.edited_at = _edit_time(message, now)
         session.add(existing)
         return Outcome.UPDATED
-    # Deleted.
+    # Deleted, or edited down to nothing.
+    edited_away = message.kind is MessageKind.CHANGED and existing is not None
+    if edited_away and not _is_newer(message.edit_ts, existing.edit_ts):  # type: ignore[union-attr]
+        return Outcome.STALE
     if existing is None:
         responses.add(
             session,
@@ -171,7 +203,7 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
     posted = [
         (index, d)
         for index, d in enumerate(deliveries)
-        if d.message.kind is MessageKind.POSTED and is_candidate(d.message)
+        if d.message.kind is MessageKind.POSTED and is_candidate(d.message) and answer_text(d.message)
     ]
     wanted = {(d.message.channel_id, d.message.thread_ts or "") for _, d in posted}
     question_ids = questions.ids_by_messages(session, wanted)
@@ -201,7 +233,7 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
             {
                 "question_id": question_ids[(message.channel_id, message.thread_ts or "")],
                 "user_id": message.user_id or "",
-                "text": message.text,
+                "text": answer_text(message),
                 "channel_id": message.channel_id,
                 "message_ts": message.ts,
                 "source": _source(message),

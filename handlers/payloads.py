@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.replies import MessageKind, ThreadMessage
+from bot.replies import MessageKind, ThreadMessage, file_names
 
 POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
@@ -31,6 +31,7 @@ def thread_message(body: dict[str, Any]) -> ThreadMessage | None:
             edit_ts=(message.get("edited") or {}).get("ts") or event.get("event_ts"),
             broadcast=message.get("subtype") == "thread_broadcast",
             from_bot=bool(message.get("bot_id")),
+            files=file_names(message.get("files")),
         )
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
@@ -58,4 +59,5 @@ def thread_message(body: dict[str, Any]) -> ThreadMessage | None:
         text=event.get("text") or "",
         broadcast=subtype == "thread_broadcast",
         from_bot=bool(event.get("bot_id")) or subtype == "bot_message",
+        files=file_names(event.get("files")),
     )

@@ -6,22 +6,29 @@ edit; a deletion is final, even when it arrives before the message it deletes (a
 A reply's answer is its text; a file shared without a comment reads "[shared a file: NAME]"; a reply with
 neither text nor files is no answer: it is not stored, and an edit that leaves nothing withdraws the reply
 like a deletion (Slack itself offers to delete a message whose text is edited away).
+
+A reply can arrive before its question's ts is recorded (between chat.postMessage answering and the
+poster's commit, longer after a dropped connection or a database error). When a question is being posted
+in that channel and the thread was started by the bot, the message is kept as an early reply and applied,
+exactly once, in the transaction that records the question's ts (`attach_early`).
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.mrkdwn import escape
-from storage import events, questions, responses
+from storage import early_replies, events, questions, responses
 from storage.db import Database
-from storage.models import ResponseSource
+from storage.models import EarlyReply, ResponseSource
 
 logger = logging.getLogger(__name__)
+
+EARLY_REPLY_KEEP = timedelta(hours=1)  # a post is recorded within the claim timeout (2 min by default)
 
 
 class MessageKind(StrEnum):
@@ -37,6 +44,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
     STALE = "stale"
+    KEPT = "kept"  # an early reply, waiting for its question's ts to be recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,7 @@ class ThreadMessage:
     from_bot: bool = False
     backfilled: bool = False  # read from conversations.replies after downtime, not delivered as an event
     files: tuple[str, ...] = ()  # names of the files shared with it ("" when Slack gave no name)
+    parent_is_bot: bool | None = None  # whether the bot started the thread (None: the event does not say)
 
 
 def file_names(files: Any) -> tuple[str, ...]:
@@ -100,12 +109,17 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     """Apply one message event inside the caller's transaction (which may carry other deliveries too)."""
     if not is_candidate(message):
         return Outcome.IGNORED
-    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
-    if question_id is None:
-        return Outcome.IGNORED
     text = answer_text(message)
     if message.kind is MessageKind.POSTED and not text:
         return Outcome.IGNORED
+    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+    if question_id is None:
+        if message.parent_is_bot is False or not questions.posting_in_channel(session, message.channel_id):
+            return Outcome.IGNORED
+        # Looked up again: a poster recording this very ts held the lock and has committed by now.
+        question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+        if question_id is None:
+            return _keep_early(session, message, text, now)
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
         return Outcome.DUPLICATE
     if message.kind is MessageKind.POSTED:
@@ -168,6 +182,54 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     return Outcome.DELETED
 
 
+def _keep_early(session: Session, message: ThreadMessage, text: str, now: datetime) -> Outcome:
+    # The event id is marked now, so a retry is a duplicate whether it comes before or after attaching.
+    if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
+        return Outcome.DUPLICATE
+    early = EarlyReply(
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts or "",
+        kind=message.kind,
+        message_ts=message.ts,
+        user_id=message.user_id,
+        text=text,
+        edit_ts=message.edit_ts,
+        broadcast=message.broadcast,
+        received_at=now,
+    )
+    early_replies.keep(session, early)
+    return Outcome.KEPT
+
+
+def attach_early(session: Session, channel_id: str, thread_ts: str, *, now: datetime) -> int:
+    """Apply the early replies of a question whose ts (`thread_ts`) the caller has just recorded.
+
+    In the recording transaction, so they are applied exactly once; their event ids were marked when
+    they were kept. Returns how many were applied.
+    """
+    applied = 0
+    for early in early_replies.take(session, channel_id, thread_ts):
+        message = ThreadMessage(
+            kind=MessageKind(early.kind),
+            event_id=None,
+            channel_id=early.channel_id,
+            ts=early.message_ts,
+            thread_ts=early.thread_ts,
+            user_id=early.user_id,
+            text=early.text,
+            edit_ts=early.edit_ts,
+            broadcast=early.broadcast,
+        )
+        if apply_message(session, message, now=now) is not Outcome.IGNORED:
+            applied += 1
+    return applied
+
+
+def forget_early(session: Session, now: datetime) -> int:
+    """Delete early replies kept longer than `EARLY_REPLY_KEEP`: their thread never became a question."""
+    return early_replies.forget_older_than(session, now - EARLY_REPLY_KEEP)
+
+
 def _source(message: ThreadMessage) -> ResponseSource:
     if message.backfilled:
         return ResponseSource.BACKFILL
@@ -195,7 +257,7 @@ class Delivery:
 def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
     """Apply many message events in one transaction, new replies with a few multi-row statements.
 
-    New thread replies (the bulk of traffic) are resolved together: one query for their questions, one
+    New thread replies to recorded questions (the bulk of traffic) are resolved together: one query for their questions, one
     insert of their event ids, one insert of the replies. Edits and deletions, rarer and order-sensitive,
     then go one by one through `apply_message`, after the replies they may refer to.
     """
@@ -212,8 +274,7 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
     for index, delivery in posted:
         message = delivery.message
         if (message.channel_id, message.thread_ts or "") not in question_ids:
-            outcomes[index] = Outcome.IGNORED
-            continue
+            continue  # not a recorded question (chatter, or an early reply): `apply_message` decides
         key = f"event:{message.event_id}" if message.event_id else f"nokey:{index}"
         if key in keys or (message.channel_id, message.ts) in rows:
             outcomes[index] = Outcome.DUPLICATE

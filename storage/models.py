@@ -208,6 +208,28 @@ class Response(SQLModel, table=True):
     deleted_at: datetime | None = _time(default=None)
 
 
+class EarlyReply(SQLModel, table=True):
+    """A thread message that arrived while a question was being posted, before its ts was recorded.
+
+    Kept only in a channel with a question in flight and under a thread the bot started; moved into
+    `response` in the transaction that records the question's ts, and deleted after an hour otherwise
+    (it holds a person's words and id).
+    """
+
+    __table_args__ = (Index("ix_earlyreply_thread", "channel_id", "thread_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=32)
+    thread_ts: str = Field(max_length=32)
+    kind: str = Field(sa_type=String(16))  # posted, changed or deleted
+    message_ts: str = Field(max_length=32)
+    user_id: str | None = Field(default=None, max_length=32)
+    text: str = Field(default="", sa_type=Text)  # the answer as it would be stored
+    edit_ts: str | None = Field(default=None, max_length=32)
+    broadcast: bool = False
+    received_at: datetime = _time(default_factory=utc_now, index=True)
+
+
 class Poll(SQLModel, table=True):
     __table_args__ = (
         Index("ix_poll_message", "channel_id", "message_ts", unique=True),

@@ -41,7 +41,7 @@ def test_http_mode_refuses_to_start_without_a_signing_secret(workdir: Path) -> N
 
 
 def test_db_upgrade_current_and_downgrade(workdir: Path) -> None:
-    assert roundtable("db", "upgrade", cwd=workdir).stdout.strip() == "database at revision 0002 (head)"
+    assert roundtable("db", "upgrade", cwd=workdir).stdout.strip() == "database at revision 0005 (head)"
     assert "up to date" in roundtable("db", "current", cwd=workdir).stdout
     assert roundtable("db", "downgrade", "base", cwd=workdir).stdout.strip() == "database at revision base"
     assert "run `roundtable db upgrade`" in roundtable("db", "current", cwd=workdir).stdout

@@ -13,10 +13,11 @@ import pytest
 from fakeslack import FakeSlack
 from slack_requests import SlackSender, thread_reply_event
 from sqlalchemy.exc import OperationalError
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 from test_backfill import posted_question
 from test_http_runtime import responses
 
+from bot import replies
 from bot.posting import post_question
 from bot.scheduler import Scheduler
 from storage.db import Database
@@ -63,6 +64,43 @@ def test_a_reply_delivered_before_its_question_is_recorded_is_stored_once(
         "Talent and capital.",
         early["ts"],
     )
+    assert early_replies(database) == 0
+
+
+def test_a_reply_arriving_while_the_post_is_being_recorded_waits_for_it_and_is_stored_once(
+    database: Database, database_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question_id = add_question(
+        database, add_workshop(database), post_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    recording, proceed = threading.Event(), threading.Event()
+    attach = replies.attach_early
+
+    def slow_attach(session: Session, channel_id: str, thread_ts: str, *, now: datetime) -> int:
+        recording.set()  # inside the transaction that records the ts, not yet committed
+        proceed.wait(10)
+        return attach(session, channel_id, thread_ts, now=now)
+
+    monkeypatch.setattr(replies, "attach_early", slow_attach)
+    statuses: list[int] = []
+    with (
+        running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
+        SlackSender(bot.url, SIGNING_SECRET) as sender,
+    ):
+        poster = threading.Thread(target=post_question, args=(bot.deps, question_id))
+        poster.start()
+        assert recording.wait(10)
+        [message] = fake_slack.messages(CHANNEL)
+        reply = thread_reply_event("Just in time.", thread_ts=message["ts"], channel=CHANNEL)
+        delivery = threading.Thread(target=lambda: statuses.append(sender.send_event(reply).status_code))
+        delivery.start()
+        time.sleep(0.5)  # the delivery's transaction now waits for the recording one
+        proceed.set()
+        poster.join(timeout=10)
+        delivery.join(timeout=10)
+    assert statuses == [200]
+    [stored] = responses(database)
+    assert (stored.question_id, stored.text) == (question_id, "Just in time.")
     assert early_replies(database) == 0
 
 

@@ -160,8 +160,7 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
         session.add(existing)
         return Outcome.UPDATED
     # Deleted, or edited down to nothing.
-    edited_away = message.kind is MessageKind.CHANGED and existing is not None
-    if edited_away and not _is_newer(message.edit_ts, existing.edit_ts):  # type: ignore[union-attr]
+    if message.kind is MessageKind.CHANGED and existing and not _is_newer(message.edit_ts, existing.edit_ts):
         return Outcome.STALE
     if existing is None:
         responses.add(

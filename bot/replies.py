@@ -257,9 +257,10 @@ class Delivery:
 def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
     """Apply many message events in one transaction, new replies with a few multi-row statements.
 
-    New thread replies to recorded questions (the bulk of traffic) are resolved together: one query for their questions, one
-    insert of their event ids, one insert of the replies. Edits and deletions, rarer and order-sensitive,
-    then go one by one through `apply_message`, after the replies they may refer to.
+    New thread replies to recorded questions (the bulk of traffic) are resolved together: one query for
+    their questions, one insert of their event ids, one insert of the replies. Edits, deletions and replies
+    to threads that are not recorded questions, rarer and order-sensitive, then go one by one through
+    `apply_message`, after the replies they may refer to.
     """
     outcomes: list[Outcome | None] = [None] * len(deliveries)
     posted = [

@@ -3,6 +3,8 @@
 On start, the threads of open questions are read newest-question first with conversations.replies and
 every reply goes through the same rules as a live event (so overlap with live delivery stores nothing
 twice). Only replies newer than the last scheduler heartbeat before start (minus a margin) are asked for.
+The scheduler runs it again, from its last good heartbeat, after a gap in its heartbeats (a database
+outage outlasting Slack's retries loses the deliveries it refused), without a restart.
 It runs in its own thread, pacing itself to `ROUNDTABLE_BACKFILL_CALLS_PER_MINUTE`, sleeping out a 429's
 Retry-After and resuming at the same cursor, so live handling is never delayed.
 """
@@ -20,7 +22,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import replies
 from bot.deps import Deps
-from bot.scheduler import HEARTBEAT
 from bot.slack_client import TIMEOUT_SECONDS
 from storage import heartbeats, questions
 
@@ -70,7 +71,7 @@ def backfill_client(deps: Deps) -> WebClient:
 def last_alive(deps: Deps) -> datetime | None:
     """When the scheduler last showed signs of life: read it before starting a new one."""
     with deps.db.reading() as session:
-        return heartbeats.last_beat(session, HEARTBEAT)
+        return heartbeats.last_beat(session, heartbeats.SCHEDULER)
 
 
 def run_backfill(
@@ -166,6 +167,7 @@ def _store(deps: Deps, channel_id: str, message: dict[str, Any]) -> bool:
         broadcast=message.get("subtype") == "thread_broadcast",
         from_bot=bool(message.get("bot_id")) or message.get("subtype") == "bot_message",
         backfilled=True,
+        files=replies.file_names(message.get("files")),
     )
     outcome = replies.record_message(deps.db, thread_message, now=deps.clock())
     return outcome in (replies.Outcome.STORED, replies.Outcome.UPDATED)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, notify
+from bot import blocks, notify, replies
 from bot.deps import Deps
 from storage import questions, roles
 from storage.models import PostState, RoleName
@@ -206,17 +206,20 @@ def _post_claimed(
 
 def _record_posted(deps: Deps, question_id: int, token: str, channel_id: str, ts: str) -> str:
     with deps.db.transaction() as session:
-        questions.finish(
+        now = deps.clock()
+        recorded = questions.finish(
             session,
             question_id,
             token=token,
             state=PostState.POSTED,
-            now=deps.clock(),
+            now=now,
             channel_id=channel_id,
             message_ts=ts,
         )
         notify.remember_channel(session, question_id, channel_id)
-    logger.info("posted question %s in %s at %s", question_id, channel_id, ts)
+        # Replies that arrived before this commit, applied in it: exactly once.
+        early = replies.attach_early(session, channel_id, ts, now=now) if recorded else 0
+    logger.info("posted question %s in %s at %s (%d early replies)", question_id, channel_id, ts, early)
     return "posted"
 
 

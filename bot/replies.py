@@ -5,21 +5,32 @@ while the question was open for answers (`is_open_for_answers`, the rule private
 and deletions of a reply posted in time are honoured after the close); a delivery is applied at most once
 (its event id is stored in the same transaction as its effect); an edit never overwrites a newer edit; a
 deletion is final, even when it arrives before the message it deletes (a tombstone is kept).
+A reply's answer is its text; a file shared without a comment reads "[shared a file: NAME]"; a reply with
+neither text nor files is no answer: it is not stored, and an edit that leaves nothing withdraws the reply
+like a deletion (Slack itself offers to delete a message whose text is edited away).
+
+A reply can arrive before its question's ts is recorded (between chat.postMessage answering and the
+poster's commit, longer after a dropped connection or a database error). When a question is being posted
+in that channel and the thread was started by the bot, the message is kept as an early reply and applied,
+exactly once, in the transaction that records the question's ts (`attach_early`).
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from storage import events, questions, responses
+from bot.mrkdwn import escape
+from storage import early_replies, events, questions, responses
 from storage.db import Database
-from storage.models import PostState, ResponseSource
+from storage.models import EarlyReply, PostState, ResponseSource
 
 logger = logging.getLogger(__name__)
+
+EARLY_REPLY_KEEP = timedelta(hours=1)  # a post is recorded within the claim timeout (2 min by default)
 
 
 class MessageKind(StrEnum):
@@ -36,6 +47,7 @@ class Outcome(StrEnum):
     IGNORED = "ignored"
     STALE = "stale"
     CLOSED = "closed"  # first posted after the question closed: not recorded, the author is told
+    KEPT = "kept"  # an early reply, waiting for its question's ts to be recorded
 
 
 CLOSED_NOTE = "That question has closed; answers are no longer collected."
@@ -74,6 +86,28 @@ class ThreadMessage:
     broadcast: bool = False
     from_bot: bool = False
     backfilled: bool = False  # read from conversations.replies after downtime, not delivered as an event
+    files: tuple[str, ...] = ()  # names of the files shared with it ("" when Slack gave no name)
+    parent_is_bot: bool | None = None  # whether the bot started the thread (None: the event does not say)
+
+
+def file_names(files: Any) -> tuple[str, ...]:
+    """The names of a Slack message's `files` that still exist (a deleted file leaves a tombstone)."""
+    if not isinstance(files, list):
+        return ()
+    kept = [f for f in files if isinstance(f, dict) and f.get("mode") != "tombstone"]
+    return tuple(str(f.get("name") or f.get("title") or "") for f in kept)
+
+
+def answer_text(message: ThreadMessage) -> str:
+    """What a reply contributes: its text, else the files it shared (escaped like Slack text), else ""."""
+    if message.text.strip():
+        return message.text
+    if not message.files:
+        return ""
+    count = len(message.files)
+    shared = "a file" if count == 1 else f"{count} files"
+    names = ", ".join(escape(name) for name in message.files if name)
+    return f"[shared {shared}: {names}]" if names else f"[shared {shared}]"
 
 
 def slack_ts_to_datetime(ts: str) -> datetime:
@@ -99,9 +133,18 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     """Apply one message event inside the caller's transaction (which may carry other deliveries too)."""
     if not is_candidate(message):
         return Outcome.IGNORED
+    text = answer_text(message)
+    if message.kind is MessageKind.POSTED and not text:
+        return Outcome.IGNORED
     question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
     if question_id is None:
-        return Outcome.IGNORED
+        if message.parent_is_bot is False:
+            return Outcome.IGNORED
+        in_flight = questions.posting_in_channel(session, message.channel_id)
+        # Looked up again: a poster that was recording this very ts held the lock, and has committed.
+        question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+        if question_id is None:
+            return _keep_early(session, message, text, now) if in_flight else Outcome.IGNORED
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
         return Outcome.DUPLICATE
     if message.kind is not MessageKind.DELETED and not _in_time(session, question_id, message):
@@ -112,7 +155,7 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
             session,
             question_id=question_id,
             user_id=message.user_id or "",
-            text=message.text,
+            text=text,
             channel_id=message.channel_id,
             message_ts=message.ts,
             source=_source(message),
@@ -120,13 +163,13 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
         )
         return Outcome.STORED if stored else Outcome.DUPLICATE
     existing = responses.by_message(session, message.channel_id, message.ts)
-    if message.kind is MessageKind.CHANGED:
+    if message.kind is MessageKind.CHANGED and text:
         if existing is None:
             responses.add(
                 session,
                 question_id=question_id,
                 user_id=message.user_id or "",
-                text=message.text,
+                text=text,
                 channel_id=message.channel_id,
                 message_ts=message.ts,
                 source=_source(message),
@@ -137,12 +180,14 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
             return Outcome.STORED
         if existing.deleted_at is not None or not _is_newer(message.edit_ts, existing.edit_ts):
             return Outcome.STALE
-        existing.text = message.text
+        existing.text = text
         existing.edit_ts = message.edit_ts
         existing.edited_at = _edit_time(message, now)
         session.add(existing)
         return Outcome.UPDATED
-    # Deleted.
+    # Deleted, or edited down to nothing.
+    if message.kind is MessageKind.CHANGED and existing and not _is_newer(message.edit_ts, existing.edit_ts):
+        return Outcome.STALE
     if existing is None:
         responses.add(
             session,
@@ -169,6 +214,54 @@ def _in_time(session: Session, question_id: int, message: ThreadMessage) -> bool
         return True  # an edit of an answer already recorded (so given in time) is honoured
     window = questions.answer_windows(session, {question_id}).get(question_id)
     return window is not None and is_open_for_answers(window, slack_ts_to_datetime(message.ts))
+
+
+def _keep_early(session: Session, message: ThreadMessage, text: str, now: datetime) -> Outcome:
+    # The event id is marked now, so a retry is a duplicate whether it comes before or after attaching.
+    if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
+        return Outcome.DUPLICATE
+    early = EarlyReply(
+        channel_id=message.channel_id,
+        thread_ts=message.thread_ts or "",
+        kind=message.kind,
+        message_ts=message.ts,
+        user_id=message.user_id,
+        text=text,
+        edit_ts=message.edit_ts,
+        broadcast=message.broadcast,
+        received_at=now,
+    )
+    early_replies.keep(session, early)
+    return Outcome.KEPT
+
+
+def attach_early(session: Session, channel_id: str, thread_ts: str, *, now: datetime) -> int:
+    """Apply the early replies of a question whose ts (`thread_ts`) the caller has just recorded.
+
+    In the recording transaction, so they are applied exactly once; their event ids were marked when
+    they were kept. Returns how many were applied.
+    """
+    applied = 0
+    for early in early_replies.take(session, channel_id, thread_ts):
+        message = ThreadMessage(
+            kind=MessageKind(early.kind),
+            event_id=None,
+            channel_id=early.channel_id,
+            ts=early.message_ts,
+            thread_ts=early.thread_ts,
+            user_id=early.user_id,
+            text=early.text,
+            edit_ts=early.edit_ts,
+            broadcast=early.broadcast,
+        )
+        if apply_message(session, message, now=now) is not Outcome.IGNORED:
+            applied += 1
+    return applied
+
+
+def forget_early(session: Session, now: datetime) -> int:
+    """Delete early replies kept longer than `EARLY_REPLY_KEEP`: their thread never became a question."""
+    return early_replies.forget_older_than(session, now - EARLY_REPLY_KEEP)
 
 
 def _source(message: ThreadMessage) -> ResponseSource:
@@ -198,15 +291,16 @@ class Delivery:
 def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
     """Apply many message events in one transaction, new replies with a few multi-row statements.
 
-    New thread replies (the bulk of traffic) are resolved together: one query for their questions, one
-    insert of their event ids, one insert of the replies. Edits and deletions, rarer and order-sensitive,
-    then go one by one through `apply_message`, after the replies they may refer to.
+    New thread replies to recorded questions (the bulk of traffic) are resolved together: one query for
+    their questions, one insert of their event ids, one insert of the replies. Edits, deletions and replies
+    to threads that are not recorded questions, rarer and order-sensitive, then go one by one through
+    `apply_message`, after the replies they may refer to.
     """
     outcomes: list[Outcome | None] = [None] * len(deliveries)
     posted = [
         (index, d)
         for index, d in enumerate(deliveries)
-        if d.message.kind is MessageKind.POSTED and is_candidate(d.message)
+        if d.message.kind is MessageKind.POSTED and is_candidate(d.message) and answer_text(d.message)
     ]
     wanted = {(d.message.channel_id, d.message.thread_ts or "") for _, d in posted}
     question_ids = questions.ids_by_messages(session, wanted)
@@ -215,8 +309,7 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
     for index, delivery in posted:
         message = delivery.message
         if (message.channel_id, message.thread_ts or "") not in question_ids:
-            outcomes[index] = Outcome.IGNORED
-            continue
+            continue  # not a recorded question (chatter, or an early reply): `apply_message` decides
         key = f"event:{message.event_id}" if message.event_id else f"nokey:{index}"
         if key in keys or (message.channel_id, message.ts) in rows:
             outcomes[index] = Outcome.DUPLICATE
@@ -241,7 +334,7 @@ def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outco
             {
                 "question_id": question_ids[(message.channel_id, message.thread_ts or "")],
                 "user_id": message.user_id or "",
-                "text": message.text,
+                "text": answer_text(message),
                 "channel_id": message.channel_id,
                 "message_ts": message.ts,
                 "source": _source(message),

@@ -14,14 +14,27 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import data_rights, nudges, poll_updates, polls, posting, question_controls, workspace
+from bot import (
+    backfill,
+    data_rights,
+    nudges,
+    poll_updates,
+    polls,
+    posting,
+    question_controls,
+    replies,
+    workspace,
+)
 from bot.deps import Deps
 from storage import events, heartbeats, questions
 from storage.models import PostState
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT = "scheduler"
+HEARTBEAT = heartbeats.SCHEDULER
+# A longer gap between good heartbeats means the database (or this process) was unreachable and Slack may
+# have given up on deliveries refused meanwhile (it retries about 1 and 5 minutes later): backfill.
+OUTAGE_GAP = timedelta(seconds=60)
 POLL_DUE_SECONDS = 0.5  # how often polls due to open or close are looked for
 POLL_UPDATE_SECONDS = 0.25  # how often stale poll messages are looked for (each updated at most 1/s)
 NUDGE_SECONDS = 60  # how often reminders are looked for; the first look is at start
@@ -40,6 +53,10 @@ class Scheduler:
         # job that adds or removes jobs (rebuild) at that moment would deadlock; this lock and flag stop that.
         self._jobs_lock = threading.Lock()
         self._stopping = False
+        self.outage_gap = OUTAGE_GAP
+        self._last_good_beat: datetime | None = None
+        self._backfill: threading.Thread | None = None
+        self._stop_backfill = threading.Event()
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -73,6 +90,7 @@ class Scheduler:
     def shutdown(self) -> None:
         with self._jobs_lock:
             self._stopping = True
+        self._stop_backfill.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
@@ -83,11 +101,26 @@ class Scheduler:
         with deps.db.transaction() as session:
             heartbeats.beat(session, HEARTBEAT, now=now)
             fingerprint = heartbeats.schedule_fingerprint(session)
+        self._after_good_beat(now)
         if fingerprint != self._fingerprint:
             self._fingerprint = fingerprint
             self.rebuild()
         if posting.due_questions(deps, now):
             self.dispatch()
+
+    def _after_good_beat(self, now: datetime) -> None:
+        """After a gap in this scheduler's good heartbeats, read the open threads again from before it."""
+        previous, self._last_good_beat = self._last_good_beat, now
+        if previous is None or now - previous <= self.outage_gap:
+            return
+        if self._backfill is not None and self._backfill.is_alive():
+            return  # it reads the same threads; the next gap starts another
+        logger.warning(
+            "no heartbeat for %.0f s (database unreachable?); backfilling replies since %s",
+            (now - previous).total_seconds(),
+            previous.isoformat(timespec="seconds"),
+        )
+        self._backfill = backfill.start_backfill(self.deps, self._stop_backfill, previous)
 
     def rebuild(self) -> None:
         now = self.deps.clock()
@@ -131,6 +164,7 @@ class Scheduler:
     def housekeeping(self) -> None:
         with self.deps.db.transaction() as session:
             events.forget_older_than(session, self.deps.clock() - timedelta(hours=2))
+            replies.forget_early(session, self.deps.clock())
         if self.deps.settings.retention_days:
             deleted = data_rights.apply_retention(
                 self.deps.db, self.deps.settings.retention_days, self.deps.clock()

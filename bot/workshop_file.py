@@ -28,7 +28,7 @@ from bot.workshop_spec import (
     WorkshopSpec,
 )
 from bot.workshop_table import Problems, Table, toml_type
-from storage.models import Phase, PollKind
+from storage.models import Phase, PollKind, clean_text
 
 _TOML_POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)")
 
@@ -46,7 +46,7 @@ def parse_workshop_file(path: Path) -> WorkshopSpec:
 def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpec:
     """Validate workshop TOML given as text; `source` names it in error messages."""
     try:
-        document = tomllib.loads(text)
+        document = _as_stored(tomllib.loads(text))
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise WorkshopFileError(
             [f"{source}: document: invalid TOML: arrays or tables nested too deeply"]
@@ -71,6 +71,20 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     if problems.lines:
         raise WorkshopFileError(problems.lines)
     return WorkshopSpec(source=source, questions=questions, polls=polls, **fields)
+
+
+def _as_stored(document: dict[str, Any]) -> dict[str, Any]:
+    """Every string as the database will store it (`clean_text`), so reloading the file compares equal."""
+    pending: list[dict[str, Any] | list[Any]] = [document]  # a loop, not recursion: nesting can be deep
+    while pending:
+        node = pending.pop()
+        for key in list(node.keys() if isinstance(node, dict) else range(len(node))):
+            value = node[key]  # type: ignore[index]
+            if isinstance(value, str):
+                node[key] = clean_text(value)  # type: ignore[index]
+            elif isinstance(value, dict | list):
+                pending.append(value)
+    return document
 
 
 def _array_of_tables(top: Table, key: str) -> list[Table]:

@@ -7,6 +7,8 @@ from sqlmodel import Session, col, func, select
 
 from storage.models import Heartbeat, PostState, Question, Workshop
 
+SCHEDULER = "scheduler"  # the scheduler's beat: when the bot (and its database) was last seen alive
+
 
 def beat(session: Session, name: str, *, now: datetime) -> None:
     heartbeat = session.get(Heartbeat, name) or Heartbeat(name=name)

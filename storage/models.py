@@ -1,16 +1,19 @@
 """SQLModel table models for the whole Roundtable domain.
 
 Times are stored in UTC (`UTCDateTime`); workshop-local times are derived with the workshop's timezone.
+Every string column stores clean text (`CleanText`, given to each column as its table is defined).
 """
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 from typing_extensions import override
 
 
@@ -44,6 +47,55 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def clean_text(value: str) -> str:
+    """`value` with U+0000 and lone surrogates replaced by U+FFFD, the same on every backend.
+
+    PostgreSQL text cannot hold NUL, and neither backend can encode a lone surrogate (which JSON's
+    `\\ud800` escapes produce); a paired surrogate is already one code point once decoded.
+    """
+    return _UNSTORABLE.sub(REPLACEMENT, value) if _UNSTORABLE.search(value) else value
+
+
+class CleanText(TypeDecorator[str]):
+    """A string column (the type it wraps: Text, String(n), AutoString) that stores `clean_text(value)`.
+
+    The DDL and the migration comparison see the wrapped type; only the values bound on the way in change,
+    in inserts, updates and comparisons alike.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, wrapped: String) -> None:
+        super().__init__()
+        self.wrapped = wrapped  # part of the statement cache key
+        self.impl = wrapped
+
+    @override
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value) if isinstance(value, str) else value
+
+    @override
+    def __repr__(self) -> str:
+        return f"CleanText({self.impl!r})"
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _store_clean_text(column: Column[Any], table: Any) -> None:
+    """Every string column of every table of the models, including tables added later, is a `CleanText`."""
+    if not isinstance(table, Table) or table.metadata is not SQLModel.metadata:
+        return
+    kind = column.type
+    if isinstance(kind, AutoString):  # SQLModel's `str`: a String(n) except on MySQL
+        kind = kind.impl
+    if isinstance(kind, String):
+        column.type = CleanText(kind)
 
 
 class Phase(StrEnum):
@@ -165,6 +217,28 @@ class Response(SQLModel, table=True):
     edited_at: datetime | None = _time(default=None)
     edit_ts: str | None = Field(default=None, max_length=32)  # Slack's edited.ts; orders out-of-order edits
     deleted_at: datetime | None = _time(default=None)
+
+
+class EarlyReply(SQLModel, table=True):
+    """A thread message that arrived while a question was being posted, before its ts was recorded.
+
+    Kept only in a channel with a question in flight and under a thread the bot started; moved into
+    `response` in the transaction that records the question's ts, and deleted after an hour otherwise
+    (it holds a person's words and id).
+    """
+
+    __table_args__ = (Index("ix_earlyreply_thread", "channel_id", "thread_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=32)
+    thread_ts: str = Field(max_length=32)
+    kind: str = Field(sa_type=String(16))  # posted, changed or deleted
+    message_ts: str = Field(max_length=32)
+    user_id: str | None = Field(default=None, max_length=32)
+    text: str = Field(default="", sa_type=Text)  # the answer as it would be stored
+    edit_ts: str | None = Field(default=None, max_length=32)
+    broadcast: bool = False
+    received_at: datetime = _time(default_factory=utc_now, index=True)
 
 
 class Poll(SQLModel, table=True):

@@ -63,6 +63,28 @@ def answer_windows(session: Session, question_ids: set[int]) -> dict[int, Answer
     }
 
 
+def posting_in_channel(session: Session, channel_id: str) -> bool:
+    """Whether a question may be on its way into `channel_id` without its ts recorded yet.
+
+    Claimed (being posted), or given back after an attempt that may have reached Slack, in a workshop on
+    this channel (or one whose channel id is not resolved yet). The rows are locked (PostgreSQL), so a
+    poster recording its ts right now commits first and the caller, looking again, sees the ts.
+    """
+    statement = (
+        select(Question.id)
+        .join(Workshop, col(Workshop.id) == col(Question.workshop_id))
+        .where(
+            or_(
+                col(Question.state) == PostState.CLAIMED,
+                (col(Question.state) == PostState.SCHEDULED) & (col(Question.attempts) > 0),
+            ),
+            or_(col(Workshop.channel_id) == channel_id, col(Workshop.channel_id).is_(None)),
+        )
+        .with_for_update(of=Question)
+    )
+    return bool(session.exec(statement).all())
+
+
 def scheduled(session: Session) -> Sequence[tuple[Question, Workshop]]:
     """Questions still waiting to be posted (or claimed), with their workshop, soonest first."""
     statement = (

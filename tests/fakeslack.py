@@ -86,6 +86,27 @@ class Fault:
 
 
 @dataclass(slots=True)
+class Hold:
+    """A call carried out at once whose answer waits for `release()` (see FakeSlack.hold_next)."""
+
+    method: str
+    when: Predicate | None = None
+    call: Call | None = None  # the call, once received and carried out
+    _reached: threading.Event = field(default_factory=threading.Event)
+    _released: threading.Event = field(default_factory=threading.Event)
+
+    def wait_reached(self, timeout: float = 5.0) -> Call:
+        """Block until the held call was carried out; returns it (its `response` is what will be answered)."""
+        if not self._reached.wait(timeout) or self.call is None:
+            raise AssertionError(f"no {self.method} call was held within {timeout}s")
+        return self.call
+
+    def release(self) -> None:
+        """Let the answer go."""
+        self._released.set()
+
+
+@dataclass(slots=True)
 class Channel:
     """A conversation in the fake workspace."""
 
@@ -241,7 +262,10 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the listening socket."""
+        """Stop serving and close the listening socket (answering any call still held)."""
+        with self._lock:
+            for hold in self._holds:
+                hold.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -288,6 +312,7 @@ class FakeSlack:
             self._channels: dict[str, Channel] = {}
             self._users: dict[str, User] = {}
             self._faults: list[Fault] = []
+            self._holds: list[Hold] = []
             self._latency: dict[str, float] = {}
             self._last_ts_us = 0
             self._post_rate: int | None = None
@@ -459,6 +484,17 @@ class FakeSlack:
         with self._lock:
             self._faults.append(Fault(method, "", 0, None, times, drop=True, perform=perform, when=when))
 
+    def hold_next(self, method: str, when: Predicate | None = None) -> Hold:
+        """Carry out the next matching call at once but hold its answer until `release()`.
+
+        What Slack looks like to a caller whose answer is slow: the message already exists (its ts is in
+        `wait_reached().response`) while the caller still waits for it.
+        """
+        hold = Hold(method, when)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
     def set_latency(self, method: str, seconds: float) -> None:
         """Delay every answer to `method` (or "*") by `seconds`."""
         with self._lock:
@@ -483,10 +519,17 @@ class FakeSlack:
         with self._lock:
             recorded = copy.deepcopy(params)
             status, body, headers, drop = self._answer(method, params, token)
-            self._calls.append(
-                Call(method, recorded, token, received, 0 if drop else status, None if drop else body, path)
+            call = Call(
+                method, recorded, token, received, 0 if drop else status, None if drop else body, path
             )
-            return status, body, headers, drop
+            self._calls.append(call)
+            hold = self._take_hold(method, params)
+            if hold is not None:
+                hold.call = call
+        if hold is not None:
+            hold._reached.set()
+            hold._released.wait(timeout=60)
+        return status, body, headers, drop
 
     def _answer(
         self, method: str, params: Params, token: str | None
@@ -533,6 +576,16 @@ class FakeSlack:
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
                 return fault
+        return None
+
+    def _take_hold(self, method: str, params: Params) -> Hold | None:
+        for hold in self._holds:  # kept after use, so that stop() can release one still holding
+            if (
+                hold.call is None
+                and hold.method in (method, "*")
+                and (hold.when is None or hold.when(params))
+            ):
+                return hold
         return None
 
     def _over_post_rate(self, params: Params) -> bool:

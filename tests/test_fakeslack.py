@@ -164,6 +164,22 @@ def test_default_client_retry_after_dropped_post_duplicates_the_message(fake_sla
     assert [m["text"] for m in fake_slack.messages(CHANNEL)] == ["posted twice", "posted twice"]
 
 
+def test_held_post_exists_in_the_channel_before_its_answer_is_released(fake_slack, fake_slack_client):
+    hold = fake_slack.hold_next("chat.postMessage")
+    answers: list[str] = []
+    poster = threading.Thread(
+        target=lambda: answers.append(fake_slack_client.chat_postMessage(channel=CHANNEL, text="slow")["ts"])
+    )
+    poster.start()
+    call = hold.wait_reached()
+    assert call.response is not None
+    assert [m["ts"] for m in fake_slack.messages(CHANNEL)] == [call.response["ts"]]
+    assert answers == []
+    hold.release()
+    poster.join(timeout=5)
+    assert answers == [call.response["ts"]]
+
+
 def test_files_upload_v2_shares_uploaded_bytes_in_thread(fake_slack, fake_slack_client):
     parent_ts = fake_slack_client.chat_postMessage(channel=CHANNEL, text="Digest thread")["ts"]
 

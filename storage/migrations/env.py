@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
+from storage.models import CleanText
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -23,11 +24,19 @@ def run_migrations() -> None:
         engine.dispose()
 
 
+def _render_item(kind: str, item: object, _context: object) -> str | bool:
+    """Autogenerate writes a `CleanText` column as the SQL type it wraps (the DDL is the same)."""
+    if kind == "type" and isinstance(item, CleanText):
+        return f"sa.{item.impl!r}"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -30,6 +30,7 @@ class Held:
     nudges: int = 0
     preference: int = 0  # 1 when they have set `/roundtable nudges`
     polls_created: int = 0
+    early_replies: int = 0  # thread replies waiting (at most an hour) for their question's ts
 
     def describe(self) -> str:
         """E.g. "2 answers, 1 vote and 0 reasons in named polls, 1 role and your reminder setting"."""
@@ -43,6 +44,9 @@ class Held:
             plural(self.nudges, "reminder") if self.nudges else "",
             "your reminder setting" if self.preference else "",
             f"your name on {plural(self.polls_created, 'poll')} you created" if self.polls_created else "",
+            plural(self.early_replies, "reply waiting for its question", "replies waiting for their question")
+            if self.early_replies
+            else "",
         ]
         extras = [extra for extra in extras if extra]
         if not extras:
@@ -91,6 +95,7 @@ def export_person(db: Database, user_id: str) -> bytes:
             "nudges": data_rights.nudges_of(session, user_id),
             "preferences": data_rights.preferences_of(session, user_id),
             "polls_created": data_rights.polls_created_by(session, user_id),
+            "early_replies": data_rights.early_replies_of(session, user_id),
             "note": "Votes and reasons in anonymous polls are stored under a keyed hash, not your id, so "
             "they are not listed.",
         }

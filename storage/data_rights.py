@@ -1,8 +1,8 @@
 """Data-rights queries: everything stored about one person, deleting it, purging a workshop.
 
 "About one person" means every row that holds their Slack id: responses, votes and reasons in attributed
-polls (by `user_id` and by the raw id in `voter_key`), roles, invitations, reminders, the reminder setting
-and the polls they created. Rows of anonymous polls hold only a keyed hash and are left alone.
+polls (by `user_id` and by the raw id in `voter_key`), roles, invitations, reminders, the reminder setting,
+the polls they created and early replies still waiting for their question's ts. Rows of anonymous polls hold only a keyed hash and are left alone.
 """
 
 from datetime import datetime
@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    EarlyReply,
     Invitee,
     Nudge,
     Poll,
@@ -130,6 +131,15 @@ def polls_created_by(session: Session, user_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def early_replies_of(session: Session, user_id: str) -> list[dict[str, Any]]:
+    """Thread replies kept for at most an hour until their question's ts is recorded (bot.replies)."""
+    statement = select(EarlyReply).where(EarlyReply.user_id == user_id).order_by(col(EarlyReply.id))
+    return [
+        {"channel": reply.channel_id, "text": reply.text, "received_at": reply.received_at.isoformat()}
+        for reply in session.exec(statement).all()
+    ]
+
+
 def roles_of(session: Session, user_id: str) -> list[dict[str, str]]:
     statement = (
         select(Role, Workshop)
@@ -144,7 +154,8 @@ def roles_of(session: Session, user_id: str) -> list[dict[str, str]]:
 
 def delete_person(session: Session, user_id: str) -> dict[str, int]:
     """Delete every row holding `user_id` (responses with their tombstones, attributed votes and reasons,
-    roles, invitations, reminders, the reminder setting) and take their id off the polls they created.
+    roles, invitations, reminders, the reminder setting, early replies) and take their id off the polls they
+    created.
     Returns how many rows of each kind, keyed like `count_person`."""
     affected = session.exec(select(Vote.poll_id).where(_attributed(Vote, user_id))).all()
     deleted = {
@@ -158,6 +169,7 @@ def delete_person(session: Session, user_id: str) -> dict[str, int]:
         "polls_created": session.execute(
             update(Poll).where(col(Poll.created_by) == user_id).values(created_by=None)
         ),
+        "early_replies": session.execute(delete(EarlyReply).where(col(EarlyReply.user_id) == user_id)),
     }
     for poll_id in set(affected):  # poll messages must be re-rendered without these votes
         poll = session.get(Poll, poll_id)
@@ -178,6 +190,7 @@ def count_person(session: Session, user_id: str) -> dict[str, int]:
         "nudges": len(nudges_of(session, user_id)),
         "preference": 0 if preferences_of(session, user_id) is None else 1,
         "polls_created": len(polls_created_by(session, user_id)),
+        "early_replies": len(early_replies_of(session, user_id)),
     }
 
 

@@ -23,6 +23,7 @@ from bot.polls import delivery_key, voter_key
 from bot.settings import load_settings, sqlite_path
 from storage.db import Database
 from storage.models import (
+    EarlyReply,
     Invitee,
     Nudge,
     Poll,
@@ -198,6 +199,16 @@ def seed_person_everywhere(database: Database) -> tuple[int, int]:
                 Invitee(workshop_id=workshop, user_id=STAYING, sector="industry"),
                 Nudge(question_id=question, user_id=PERSON, sent_at=NOW),
                 UserPreference(user_id=PERSON, nudges_enabled=False),
+                # Kept until its question's ts is recorded; fresh, so housekeeping does not prune it first.
+                EarlyReply(
+                    channel_id=CHANNEL,
+                    thread_ts="1900000009.000100",
+                    kind="posted",
+                    message_ts="1900000009.000200",
+                    user_id=PERSON,
+                    text="an early answer",
+                    received_at=datetime.now(UTC),
+                ),
             ]
         )
         named = Poll(
@@ -282,10 +293,11 @@ def test_forget_me_through_the_endpoint_leaves_the_persons_id_in_no_table_and_my
     ]
     assert exported["preferences"]["nudges_enabled"] is False
     assert [p["poll"] for p in exported["polls_created"]] == ["Named?"]
+    assert [r["text"] for r in exported["early_replies"]] == ["an early answer"]
     assert "Secret?" not in json.dumps(exported)
     summary = (
         "2 answers, 1 vote and 1 reason in named polls, 2 roles, 1 workshop invitation, 1 reminder, "
-        "your reminder setting and your name on 1 poll you created"
+        "your reminder setting, your name on 1 poll you created and 1 reply waiting for its question"
     )
     assert preview.startswith(f"Roundtable holds, under your Slack id, {summary}. To delete them")
     assert forgotten.startswith(

@@ -11,7 +11,7 @@ import pytest
 from digest_seed import T0, add_poll, add_question, add_response, add_workshop, seed_sample
 from pdf_text import pdf_text
 
-from bot.digest import DigestError, compile_digest, poll_chart_png, render, summary_blocks
+from bot.digest import Audience, DigestError, compile_digest, poll_chart_png, render, summary_blocks
 from bot.digest.glyphs import printable
 from bot.digest.model import Digest, OptionResult, Participation, PollSection
 from bot.digest.slacktext import mention_renderer, render_slack_text
@@ -36,7 +36,7 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
 
 def test_a_workshop_with_replies_and_polls_renders_in_every_format(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     assert render(digest, "md").startswith(b"# Net zero & the grid\n")
     page = render(digest, "html").decode()
     assert page.startswith("<!DOCTYPE html>")
@@ -53,7 +53,12 @@ def test_a_workshop_with_replies_and_polls_renders_in_every_format(database: Dat
 
 def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> None:
     seed_sample(database)
-    data = json.loads(render(compile_digest(database, "grid"), "json"))
+    data = json.loads(
+        render(
+            compile_digest(database, "grid", audience=Audience.ORGANISERS),
+            "json",
+        )
+    )
     assert data["schema"] == "roundtable.digest/1"
     assert data["workshop"] | {"starts_at": None, "ends_at": None} == {
         "slug": "grid",
@@ -119,7 +124,7 @@ def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> No
 
 def test_csv_tables_have_one_row_per_response_and_per_poll_option(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     responses = _csv_rows(render(digest, "csv"))
     assert [(r["question_number"], r["response_number"], r["edited"], r["author"]) for r in responses] == [
         ("1", "1", "no", ""),
@@ -148,7 +153,7 @@ def test_html_escapes_hostile_text_from_every_source(database: Database) -> None
         add_response(s, q, "U1", slack_form, T0)
         add_response(s, q, "U2", hostile, T0)  # not Slack-escaped: must still be safe
         add_poll(s, w, 1, hostile, [hostile[:200], "ok"])
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     page = render(digest, "html").decode()
     for bad in ("<script", "</textarea", '"onload=', "<img"):
         assert bad not in page
@@ -160,7 +165,10 @@ def test_html_escapes_hostile_text_from_every_source(database: Database) -> None
 
 def test_same_data_gives_byte_identical_output(database: Database) -> None:
     seed_sample(database)
-    first, second = compile_digest(database, "grid"), compile_digest(database, "grid")
+    first, second = (
+        compile_digest(database, "grid", audience=Audience.ORGANISERS),
+        compile_digest(database, "grid", audience=Audience.ORGANISERS),
+    )
     assert first == second
     for fmt in (*TEXT_FORMATS, "pdf"):
         assert render(first, fmt) == render(second, fmt), fmt
@@ -173,11 +181,13 @@ def test_long_emoji_rtl_and_code_response_survives_every_format(database: Databa
     with database.transaction() as s:
         w = add_workshop(s)
         add_response(s, add_question(s, w, 1, "Long answers?", Phase.PRE), "U1", LONG_STORED, T0)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     (item,) = digest.questions[0].responses
     assert len(LONG_STORED) == 40_000
     assert item.text == LONG
-    quoted = "\n".join(f"> {line}" if line else ">" for line in LONG.split("\n"))
+    # Markdown quotes it line by line, its code fence and comparison signs escaped to read literally.
+    literal = LONG.replace("`", "\\`").replace("<", "&lt;").replace(">", "\\>")
+    quoted = "\n".join(f"> {line}" if line else ">" for line in literal.split("\n"))
     assert quoted in render(digest, "md").decode()
     assert f'<blockquote dir="auto">{html.escape(LONG)}</blockquote>' in render(digest, "html").decode()
     assert json.loads(render(digest, "json"))["questions"][0]["responses"][0]["text"] == LONG
@@ -195,7 +205,12 @@ def test_csv_neutralises_spreadsheet_formulas(database: Database) -> None:
     with database.transaction() as s:
         w = add_workshop(s)
         add_response(s, add_question(s, w, 1, "=cmd|' /C calc'!A0"), "U1", '=HYPERLINK("x")', T0)
-    (row,) = _csv_rows(render(compile_digest(database, "grid"), "csv"))
+    (row,) = _csv_rows(
+        render(
+            compile_digest(database, "grid", audience=Audience.ORGANISERS),
+            "csv",
+        )
+    )
     assert row["text"] == '\'=HYPERLINK("x")'
     assert row["question_text"].startswith("'=")
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from digest_seed import (
     INVITED,
+    REASON_TEXTS,
     T0,
     USERS,
     VOTER_KEYS,
@@ -26,17 +27,6 @@ from bot.digest import Audience, compile_digest, render, summary_blocks
 from bot.digest.model import Reason
 from storage.db import Database
 from storage.models import PollKind, PollReason
-
-REASON_TEXTS = [
-    "Storage smooths the peaks",
-    "Cheapest per tonne",
-    "Grid first, then storage",
-    "Storage is cheap now",
-    "Too little time",
-    "A mix of levers",
-    "Undecided for now",
-    "Grants <work> & pay back",
-]
 
 
 def _csv_rows(data: bytes) -> list[dict[str, str]]:

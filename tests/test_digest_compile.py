@@ -1,5 +1,6 @@
 """Compiling a digest from the database: counts, ordering, filters, pairs and the query budget."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,12 +12,13 @@ from digest_seed import (
     add_reason,
     add_response,
     add_workshop,
+    every_format,
     seed_sample,
     vote,
 )
 from sqlalchemy import event
 
-from bot.digest import Audience, DigestError, WorkshopNotFound, compile_digest
+from bot.digest import Audience, DigestError, WorkshopNotFound, compile_digest, render
 from bot.digest.model import OptionShift, Transition
 from storage.db import Database
 from storage.models import Invitee, Phase, PollKind, PollState
@@ -75,6 +77,45 @@ def test_headline_numbers_and_response_rates_use_the_invitee_list(database: Data
         ("pre", 1, 2, 2),
         ("live", 1, 2, 2),
         ("post", 1, 0, 0),
+    ]
+
+
+def test_a_questions_response_rate_counts_invitees_only_and_others_separately(database: Database) -> None:
+    # 2 invitees; one of them and two people who were not invited answered: 1 of 2 (50%), 2 others.
+    with database.transaction() as s:
+        w = add_workshop(s)
+        s.add_all(Invitee(workshop_id=w.id, user_id=user) for user in ("U0INVITED1", "U0INVITED2"))
+        q = add_question(s, w, 1, "Who answers?")
+        for n, user in enumerate(("U0INVITED1", "U0OUTSIDE1", "U0OUTSIDE2")):
+            add_response(s, q, user, f"answer {n}", T0 + timedelta(minutes=n))
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    (question,) = digest.questions
+    assert (question.respondents, question.invited_respondents, question.other_respondents) == (3, 1, 2)
+    assert question.response_rate == 50.0
+    part = digest.participation
+    assert (part.participants, part.invited, part.invited_participants) == (3, 2, 1)
+    (data,) = json.loads(render(digest, "json"))["questions"]
+    assert (data["respondents"], data["invited_respondents"], data["other_respondents"]) == (3, 1, 2)
+    assert data["response_rate"] == 50.0
+    outputs = every_format(digest)
+    assert "1 of 2 invited answered (50.0%) · 2 others answered" in outputs["md"]
+    assert "1 of 2 invited answered (50.0%) · 2 others answered" in outputs["html"]
+    assert "| 1. Who answers? | 3 | 3 | 1 of 2 | 50.0% | 2 |" in outputs["md"]
+    assert "invitees who answered — 1: 50.0%" in outputs["blocks"]
+    assert [fmt for fmt, text in outputs.items() if "150.0" in text or "150%" in text] == []
+
+
+def test_without_an_invitee_list_the_rate_is_of_participants_and_nobody_is_other(database: Database) -> None:
+    with database.transaction() as s:
+        w = add_workshop(s)
+        first, second = add_question(s, w, 1, "First?"), add_question(s, w, 2, "Second?")
+        for n, user in enumerate(("U1", "U2")):
+            add_response(s, first, user, f"answer {n}", T0)
+        add_response(s, second, "U1", "only one", T0)
+    questions = compile_digest(database, "grid", audience=Audience.ORGANISERS).questions
+    assert [(q.response_rate, q.invited_respondents, q.other_respondents) for q in questions] == [
+        (100.0, None, None),
+        (50.0, None, None),
     ]
 
 

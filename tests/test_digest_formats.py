@@ -4,11 +4,12 @@ import csv
 import html
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from digest_seed import T0, add_poll, add_question, add_response, add_workshop, seed_sample
+from digest_seed import T0, add_poll, add_question, add_reason, add_response, add_workshop, seed_sample, vote
 from pdf_text import pdf_text
 
 from bot.digest import Audience, DigestError, compile_digest, poll_chart_png, render, summary_blocks
@@ -266,3 +267,84 @@ def test_summary_blocks_stay_within_slack_limits_for_a_huge_workshop() -> None:
         assert "<" not in text.replace("&lt;", "")
         assert ">" not in text.replace("&gt;", "")
     assert "more poll results" in blocks[-1]["elements"][0]["text"]
+
+
+# Cells a spreadsheet program would run as a formula somewhere: after whitespace, a separator or a line break.
+HOSTILE_CELLS = [
+    "=1+1",
+    "x;=1+1",
+    "x,=1+1",
+    "  =1+1",
+    "\n=1+1",
+    "first line\n@SUM(A1)",
+    "a\t+1",
+    "ok\r-2+3",
+    "\t=1",
+    "\r=1",
+    "note; -cmd",
+    "＝1+1",
+]
+HARMLESS_CELLS = ["a - b = c", "R&D, 50%", "Mary-Jane", "e-mail me @ lunch", "2 + 2"]
+
+
+def test_csv_neutralises_a_formula_wherever_a_spreadsheet_could_start_one(database: Database) -> None:
+    with database.transaction() as s:
+        w = add_workshop(s)
+        q = add_question(s, w, 1, "Hostile cells?")
+        for n, text in enumerate(HOSTILE_CELLS + HARMLESS_CELLS):
+            add_response(s, q, f"U{n}", text, T0 + timedelta(minutes=n))
+        add_poll(s, w, 1, "x;=HYPERLINK(1)", ["a,@SUM(1)", "fine"])
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    texts = [row["text"] for row in _csv_rows(render(digest, "csv"))]
+    assert texts == ["'" + text for text in HOSTILE_CELLS] + HARMLESS_CELLS
+    polls = _csv_rows(render(digest, "csv", table="polls"))
+    assert {row["poll_question"] for row in polls} == {"'x;=HYPERLINK(1)"}
+    assert [row["option_label"] for row in polls] == ["'a,@SUM(1)", "fine"]
+
+
+# Hostile text -> (raw constructs that must not reach the Markdown, words that must survive).
+MARKDOWN_ATTACKS = {
+    "<img src=x onerror=alert(1)>": (["<img"], ["img src=x onerror=alert(1)"]),
+    "![](http://tracker.example/pixel.gif)": (["![", "](http"], ["tracker.example/pixel.gif"]),
+    "[click me](http://evil.example)": (["[click", "](http"], ["click me", "evil.example"]),
+    "<!-- hidden words -->": (["<!--"], ["hidden words"]),
+    "<script>steal()</script>": (["<script", "</script"], ["script", "steal"]),
+    "<http://auto.example>": (["<http"], ["auto.example"]),
+    "**loud** _slanted_ `code`": (["**loud**", "_slanted_", "`code`"], ["loud", "slanted", "code"]),
+    "# Not a heading\n- not a list\n1. not numbered\n> not quoted": (
+        ["> # Not", "> - not", "> 1. not", "> > not"],
+        ["Not a heading", "not a list", "not numbered", "not quoted"],
+    ),
+}
+
+
+def _unescaped(construct: str, markdown: str) -> bool:
+    """Whether `construct` occurs in `markdown` without a backslash escaping its first character."""
+    return any(
+        found.start() == 0 or markdown[found.start() - 1] != "\\"
+        for found in re.finditer(re.escape(construct), markdown)
+    )
+
+
+def test_markdown_renders_hostile_participant_and_organiser_text_as_literal_text(database: Database) -> None:
+    attacks = list(MARKDOWN_ATTACKS)
+    with database.transaction() as s:
+        w = add_workshop(s, chatham=False, title=attacks[0], description=attacks[1])
+        q = add_question(s, w, 1, attacks[2], conclusion=attacks[3])
+        for n, attack in enumerate(attacks):
+            add_response(s, q, f"U{n}", attack, T0 + timedelta(minutes=n))
+        poll, options = add_poll(s, w, 1, attacks[4], [attacks[5], attacks[6]], anonymous=False)
+        vote(s, poll, options[0], "U1", user_id="U1")
+        add_reason(s, poll, "U1", attacks[7], user_id="U1")
+    names = {"U1": attacks[6]}  # a display name is participant text too
+    markdown = render(
+        compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=names), "md"
+    )
+    text = markdown.decode()
+    for attack, (dangerous, words) in MARKDOWN_ATTACKS.items():
+        for construct in dangerous:
+            assert not _unescaped(construct, text), (attack, construct)
+            if construct.startswith("<"):  # an entity, not a backslash: not every flavour honours "\\<"
+                assert construct not in text, (attack, construct)
+        for word in words:
+            assert word in text, (attack, word)

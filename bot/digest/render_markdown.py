@@ -11,9 +11,11 @@ from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
 
 # Characters that start Markdown or HTML syntax anywhere in a line, and an "&" that would start an entity.
-_INLINE = re.compile(r"[\\`*_\[\]<>|~#!]|&(?=#?[0-9A-Za-z]+;)")
-# What makes a line a list item or a setext underline ("- ", "+ ", "==="), or an ordered item ("1. ", "2) ").
-_LINE_START = re.compile(r"^([ \t]*|[ \t]*\d+)((?<=\d)[.)]|(?<!\d)[-+=])", re.MULTILINE)
+# ("!" needs a "[" and ">" a "<" to do harm mid-line, and both of those are escaped.)
+_INLINE = re.compile(r"[\\`*_\[\]<|~]|&(?=#?[0-9A-Za-z]+;)")
+# What makes a line a heading, quote, list item or setext underline ("# ", "> ", "- ", "+ ", "==="), or an
+# ordered item ("1. ", "2) ").
+_LINE_START = re.compile(r"^([ \t]*|[ \t]*\d+)((?<=\d)[.)]|(?<!\d)[-+=#>])", re.MULTILINE)
 
 
 def _escape_char(match: re.Match[str]) -> str:

@@ -190,7 +190,7 @@ def summary_sentences(digest: Digest) -> list[str]:
         sentences.append(f"By question, {of_whom} — {', '.join(rates)}.")
     others = [f"{q.number}: {q.other_respondents:,}" for q in digest.questions if q.other_respondents]
     if others:
-        sentences.append(f"Also answered without an invitation — {', '.join(others)}.")
+        sentences.append(f"By question, people who answered without an invitation — {', '.join(others)}.")
     if digest.pairs:
         sentences.append(f"{plural(len(digest.pairs), 'poll was', 'polls were')} asked before and after.")
     return sentences

@@ -3,8 +3,9 @@
 This is the only place that sees user ids (with `polls`, `reasons` and `sectors`, which it calls). Every
 digest is compiled for an `Audience`: the channel's version first loses what the channel may not see (see
 `audience`). Under the Chatham House Rule (the workshop's flag), and for the channel, nothing that names or
-singles out a person leaves the compiler; anonymous polls never list voters in any mode. With sector tagging on, responses carry the author's sector
-label instead, only for sectors of at least the workshop's minimum group (see `sectors`).
+singles out a person leaves the compiler; anonymous polls never list voters in any mode. With sector
+tagging on, responses carry the author's sector label instead, only for sectors of at least the
+workshop's minimum group (see `sectors`).
 """
 
 import gc
@@ -206,6 +207,8 @@ def _questions(
             continue  # never reached the channel: nothing to report
         people = {answer.user_id for answer in answers}
         invited_people = len(people & invited)
+        # Invitees who answered, of invitees; with no invitee list, everyone who answered, of participants.
+        rate = _rate(invited_people, len(invited)) if invited else _rate(len(people), participants)
         items = tuple(
             ResponseItem(
                 text=render_slack_text(answer.text, mention),
@@ -225,9 +228,7 @@ def _questions(
                 conclusion=render_slack_text(row.conclusion, mention) if row.conclusion else None,
                 responses=items,
                 respondents=len(people),
-                response_rate=_rate(invited_people, len(invited))
-                if invited
-                else _rate(len(people), participants),
+                response_rate=rate,
                 invited_respondents=invited_people if invited else None,
                 other_respondents=len(people) - invited_people if invited else None,
             )

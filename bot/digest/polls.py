@@ -12,7 +12,7 @@ from storage.digest import UNPOSTED_POLL_STATES, OptionRow, PollRow, ReasonRow, 
 
 @dataclass(frozen=True, slots=True)
 class Disclosure:
-    """What the workshop allows the poll sections to show."""
+    """What the workshop and the digest's audience allow the poll sections to show."""
 
     unattributed: bool  # name nobody: the Chatham House Rule, or a digest for the channel
     display_names: Mapping[str, str]
@@ -50,9 +50,8 @@ def poll_sections(
         named = not disclosure.unattributed and not row.anonymous
         section = _poll(row, len(sections) + 1, poll_options, poll_votes, named, disclosure.display_names)
         by_sector: tuple[SectorResult, ...] = ()
-        if (
-            disclosure.sectors is not None and not row.anonymous and not withheld
-        ):  # anonymous voter keys cannot be linked
+        # Anonymous voter keys cannot be linked to a sector; withheld results have no votes to break down.
+        if disclosure.sectors is not None and not row.anonymous and not withheld:
             by_sector = sector_results(poll_options, poll_votes, disclosure.sectors, disclosure.min_group)
         reason_items = poll_reasons(
             reasons_by_poll.get(row.id, []),

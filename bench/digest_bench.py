@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import SQLModel
 
-from bot.digest import compile_digest, render
+from bot.digest import Audience, compile_digest, render
 from storage.db import Database
 from storage.models import Phase, Poll, PollOption, PollState, PostState, Question, Response, Vote, Workshop
 
@@ -132,7 +132,12 @@ def main(sizes: list[int]) -> None:
             SQLModel.metadata.create_all(db.engine)
             seed(db, n)
             for fmt in ("html", "json"):
-                seconds, peak, size = measure(lambda db=db, fmt=fmt: render(compile_digest(db, "bench"), fmt))
+                seconds, peak, size = measure(
+                    lambda db=db, fmt=fmt: render(
+                        compile_digest(db, "bench", audience=Audience.ORGANISERS),
+                        fmt,
+                    )
+                )
                 previous = results[fmt][-1] if results[fmt] else None
                 growth = (
                     f"{seconds / previous[1]:7.1f} {peak / previous[2]:6.1f}"

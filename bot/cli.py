@@ -1,12 +1,15 @@
 """The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests."""
 
 import argparse
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, sqlite_path
 from storage import migrate
 from storage.db import Database
 
@@ -77,10 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
     digest.add_argument("--phase", default="all", choices=("pre", "live", "post", "all"))
-    digest.add_argument(
-        "--since", type=_timestamp, help="only answers and votes from this time (ISO 8601; UTC if no offset)"
-    )
-    digest.add_argument("--until", type=_timestamp, help="only answers and votes before this time")
+    digest.add_argument("--since", help="only answers and votes from this time (ISO 8601; UTC if no offset)")
+    digest.add_argument("--until", help="only answers and votes before this time")
     digest.add_argument(
         "--table", default="responses", choices=("responses", "polls", "reasons", "sectors"), help="CSV table"
     )
@@ -88,11 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _timestamp(value: str) -> datetime:
+def _timestamp(option: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date or time: {value!r}") from None
+        raise CliError(f"{option}: not an ISO 8601 date or time: {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -262,13 +265,22 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.fmt == "pdf" and args.output is None:
         raise CliError("PDF is binary: give an output file with -o FILE")
+    since, until = _timestamp("--since", args.since), _timestamp("--until", args.until)
+    if args.output is not None:
+        _check_output(args.output, settings)  # before the work, so a refusal costs nothing
     db = open_database(settings)
     try:
         # Names are looked up only for attributed workshops, and only when a bot token is configured.
         directory = people.Directory(build_web_client(settings)) if settings.slack_bot_token else None
         names = people.display_names(db, args.slug, directory)
         compiled = digest.compile_digest(
-            db, args.slug, phase=args.phase, since=args.since, until=args.until, display_names=names
+            db,
+            args.slug,
+            audience=digest.Audience.ORGANISERS,  # the command line is the organiser's own
+            phase=args.phase,
+            since=since,
+            until=until,
+            display_names=names,
         )
         output = digest.render(compiled, args.fmt, table=args.table)
     except digest.DigestError as error:
@@ -279,9 +291,86 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(output)
         sys.stdout.flush()
     else:
-        args.output.write_bytes(output)
+        write_output(args.output, output)
         print(f"wrote {args.output} ({len(output):,} bytes)", file=sys.stderr)
     return 0
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _protected(settings: Settings) -> dict[Path, str]:
+    """Files an output must never replace, with what they are: the database, its journals, the secret."""
+    files = {settings.secret_file(): "secret file"}
+    database = sqlite_path(settings.database_url)
+    if database is not None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            files[database.with_name(database.name + suffix)] = "database" + (
+                f" ({suffix[1:]} file)" if suffix else ""
+            )
+    return files
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links too
+    except OSError:
+        return False
+
+
+def _check_output(path: Path, settings: Settings) -> None:
+    """Refuse an output file the digest must not or cannot replace, with one line saying why."""
+    for protected, what in _protected(settings).items():
+        if _same_file(path, protected):
+            raise CliError(f"refusing to write the digest to {path}: it is the bot's {what}")
+    if path.is_dir():
+        raise CliError(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise CliError(f"cannot write {path}: no such directory {path.parent}")
+    if path.is_file():
+        try:
+            with path.open("rb") as existing:
+                if existing.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                    raise CliError(f"refusing to write the digest to {path}: it is a SQLite database")
+        except OSError as error:
+            raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all.
+
+    A regular file (new or existing) is written to a temporary file beside it and renamed over it, so a
+    failed write leaves the old file as it was and no half file behind. Devices and pipes (`/dev/stdout`)
+    are written directly: there is nothing to rename over.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        if mode is not None and not stat.S_ISREG(mode):
+            with path.open("wb") as handle:
+                handle.write(data)
+            return
+        real = path.resolve()
+        fd, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, stat.S_IMODE(mode))  # replacing a file keeps its permissions
+        os.replace(temporary, real)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 if __name__ == "__main__":

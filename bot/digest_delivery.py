@@ -2,7 +2,8 @@
 
 The summary (Block Kit, within Slack's limits) goes by DM to the organiser, or into the workshop channel,
 or as a reply under the workshop's first question; the full digest always goes as files (HTML to read,
-Markdown to paste) plus a PNG chart per poll, so no Slack message limit can cut it short.
+Markdown to paste) plus a PNG chart per poll, so no Slack message limit can cut it short. What goes into
+the channel or a thread there is compiled for the channel's audience (see `bot.digest.audience`).
 """
 
 import logging
@@ -33,6 +34,11 @@ class DigestRequest:
     slug: str
     requester: str
     destination: Destination
+
+    @property
+    def audience(self) -> digest.Audience:
+        """Everyone in the channel reads what goes to the channel or a thread there; only the DM is private."""
+        return digest.Audience.ORGANISERS if self.destination is Destination.DM else digest.Audience.CHANNEL
 
 
 class DigestRefused(Exception):
@@ -99,7 +105,7 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
     """Compile and send; returns the channel it went to. Runs after the ack, in the background."""
     directory = people.Directory(deps.slack)
     names = people.display_names(deps.db, request.slug, directory)
-    compiled = digest.compile_digest(deps.db, request.slug, display_names=names)
+    compiled = digest.compile_digest(deps.db, request.slug, audience=request.audience, display_names=names)
     target, thread_ts = _target(deps, request)
     deps.slack.chat_postMessage(
         channel=target,
@@ -126,7 +132,7 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
             "filename": f"{request.slug}-poll-{poll.number}.png",
             "title": f"Poll {poll.number}",
         }
-        for poll in compiled.polls[:MAX_CHARTS]
+        for poll in [poll for poll in compiled.polls if not poll.results_withheld][:MAX_CHARTS]
     ]
     deps.slack.files_upload_v2(
         channel=target,

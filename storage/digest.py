@@ -60,6 +60,7 @@ class ResponseRow(NamedTuple):
     text: str
     created_at: datetime
     edited_at: datetime | None
+    source: str  # thread | broadcast | private | backfill
 
 
 class PollRow(NamedTuple):
@@ -68,6 +69,7 @@ class PollRow(NamedTuple):
     question: str
     kind: str
     anonymous: bool
+    results_hidden: bool
     pair_key: str | None
     phase: str | None
     state: str

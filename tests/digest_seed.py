@@ -77,9 +77,8 @@ def add_response(
 def add_poll(
     session: Session, workshop: Workshop, position: int, question: str, labels: list[str], **extra: object
 ) -> tuple[Poll, list[PollOption]]:
-    poll = Poll(
-        workshop_id=workshop.id, position=position, question=question, state=PollState.CLOSED, **extra
-    )
+    fields: dict[str, object] = {"state": PollState.CLOSED}
+    poll = Poll(workshop_id=workshop.id, position=position, question=question, **(fields | extra))
     session.add(poll)
     session.flush()
     options = [PollOption(poll_id=poll.id, position=index, label=label) for index, label in enumerate(labels)]
@@ -145,6 +144,17 @@ def leaks(outputs: dict[str, str], needles: list[str]) -> list[tuple[str, str]]:
 USERS = {"U0ADA001": "Adaline", "U0BART02": "Bartholomew", "U0CORD03": "Cordelia", "U0DESM04": "Desmond"}
 INVITED = [*USERS, "U0EMER05"]
 VOTER_KEYS = {f"hmac{n}": f"hmac{n}f3a9c2e7b1d4" for n in range(1, 6)}
+# Every poll reason in the sample, as the voters wrote them.
+REASON_TEXTS = [
+    "Storage smooths the peaks",
+    "Cheapest per tonne",
+    "Grid first, then storage",
+    "Storage is cheap now",
+    "Too little time",
+    "A mix of levers",
+    "Undecided for now",
+    "Grants <work> & pay back",
+]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot import answers
 from bot.deps import Deps, build_deps
-from bot.digest import compile_digest, render
+from bot.digest import Audience, compile_digest, render
 from bot.settings import load_settings
 from storage.db import Database
 from storage.models import Question, Response
@@ -45,7 +45,10 @@ def test_private_answer_is_stored_once_in_the_digest_and_never_posted(
         [stored] = session.exec(select(Response)).all()
     assert (stored.source, stored.channel_id, stored.message_ts) == ("private", None, None)
     assert fake_slack.calls("chat.postMessage") == []
-    assert b"Off the record: grants." in render(compile_digest(database, "test-workshop"), "md")
+    assert b"Off the record: grants." in render(
+        compile_digest(database, "test-workshop", audience=Audience.ORGANISERS),
+        "md",
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,10 @@ def test_chair_closes_a_question_with_a_conclusion_noted_in_the_thread_and_the_d
         question = session.get(Question, question_id)
         assert question is not None
     assert question.closed_at is not None
-    assert b"Replication needs" in render(compile_digest(database, "test-workshop"), "md")
+    assert b"Replication needs" in render(
+        compile_digest(database, "test-workshop", audience=Audience.ORGANISERS),
+        "md",
+    )
 
 
 def test_a_participant_cannot_close_a_question(deps: Deps, question_id: int) -> None:

@@ -1,5 +1,6 @@
 """The `roundtable` command line, run as a user runs it: a real process, exit codes and output lines."""
 
+import errno
 import os
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from storage import migrate
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "industrial-strategy.toml"
@@ -167,3 +169,114 @@ def test_db_backup_writes_a_copy(workdir: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("backed up to backup.db (")
     assert (workdir / "backup.db").stat().st_size > 0
+
+
+def _loaded(workdir: Path) -> Path:
+    """A workdir with the example workshop stored; returns the database file."""
+    assert roundtable("db", "upgrade", cwd=workdir).returncode == 0
+    assert roundtable("workshop", "load", str(EXAMPLE), "--allow-past", cwd=workdir).returncode == 0
+    return workdir / "roundtable.db"
+
+
+def _one_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr.strip()
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
+
+
+def test_digest_output_never_replaces_the_database_its_journals_the_secret_or_a_backup(workdir: Path) -> None:
+    database = _loaded(workdir)
+    (workdir / "roundtable.db-wal").write_bytes(b"wal")
+    (workdir / "roundtable.db-shm").write_bytes(b"shm")
+    (workdir / ".roundtable-secret").write_text("0123456789abcdef" * 4)
+    assert roundtable("db", "backup", "backup.db", cwd=workdir).returncode == 0
+    (workdir / "link.db").symlink_to(database)
+    os.link(database, workdir / "hardlink.db")
+    before = _snapshot(workdir)
+    for target in (
+        "roundtable.db",
+        "./roundtable.db",
+        str(database),
+        "roundtable.db-wal",
+        "roundtable.db-shm",
+        "roundtable.db-journal",
+        ".roundtable-secret",
+        "link.db",
+        "hardlink.db",
+        "backup.db",
+    ):
+        line = _one_line(roundtable("digest", "industrial-strategy", "-o", target, cwd=workdir))
+        assert line.startswith(f"roundtable: refusing to write the digest to {Path(target)}: it is "), line
+    assert _snapshot(workdir) == before
+    assert "industrial-strategy" in roundtable("workshop", "list", cwd=workdir).stdout
+
+
+def test_digest_output_into_a_missing_folder_onto_a_directory_or_a_full_device_is_one_line(
+    workdir: Path,
+) -> None:
+    _loaded(workdir)
+    (workdir / "out").mkdir()
+    before = _snapshot(workdir)
+    assert _one_line(roundtable("digest", "industrial-strategy", "-o", "nowhere/d.md", cwd=workdir)) == (
+        "roundtable: cannot write nowhere/d.md: no such directory nowhere"
+    )
+    assert _one_line(roundtable("digest", "industrial-strategy", "-o", "out", cwd=workdir)) == (
+        "roundtable: cannot write out: it is a directory"
+    )
+    assert _one_line(
+        roundtable("digest", "industrial-strategy", "-f", "pdf", "-o", "/dev/full", cwd=workdir)
+    ) == ("roundtable: cannot write /dev/full: No space left on device")
+    assert _snapshot(workdir) == before
+    assert list((workdir / "out").iterdir()) == []
+
+
+def test_a_digest_write_that_fails_midway_leaves_the_old_file_and_no_half_file(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _loaded(workdir)
+    (workdir / "digest.md").write_text("the earlier digest")
+    for name in [name for name in os.environ if name.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(workdir)
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    before = _snapshot(workdir)
+    for target in ("digest.md", "new.md"):
+        assert main(["digest", "industrial-strategy", "-o", target]) == 2
+        assert capsys.readouterr().err == f"roundtable: cannot write {target}: No space left on device\n"
+    assert _snapshot(workdir) == before
+    monkeypatch.undo()
+    monkeypatch.chdir(workdir)
+    assert main(["digest", "industrial-strategy", "-o", "digest.md"]) == 0
+    assert (workdir / "digest.md").read_text().startswith("# Industrial strategy")
+    assert sorted(_snapshot(workdir)) == sorted(before)  # replaced in place, no temporary file left
+
+
+def test_digest_times_out_of_range_or_in_the_wrong_order_are_one_line(workdir: Path) -> None:
+    _loaded(workdir)
+    since_year_one = roundtable(
+        "digest", "industrial-strategy", "--since", "0001-01-01T00:00:00+05:00", cwd=workdir
+    )
+    assert _one_line(since_year_one) == (
+        "roundtable: since 0001-01-01T00:00:00+05:00 is out of range (use a time between years 2 and 9998)"
+    )
+    until_the_end = roundtable(
+        "digest", "industrial-strategy", "--until", "9999-12-31T23:59:59-05:00", cwd=workdir
+    )
+    assert "is out of range" in _one_line(until_the_end)
+    backwards = roundtable(
+        "digest", "industrial-strategy", "--since", "2017-05-13", "--until", "2017-05-12", cwd=workdir
+    )
+    assert _one_line(backwards) == (
+        "roundtable: since (2017-05-13T00:00:00+00:00) must be before until (2017-05-12T00:00:00+00:00)"
+    )
+    bad_time = roundtable("digest", "industrial-strategy", "--since", "yesterday", cwd=workdir)
+    assert _one_line(bad_time) == "roundtable: --since: not an ISO 8601 date or time: 'yesterday'"

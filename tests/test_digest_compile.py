@@ -1,5 +1,6 @@
 """Compiling a digest from the database: counts, ordering, filters, pairs and the query budget."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,12 +12,13 @@ from digest_seed import (
     add_reason,
     add_response,
     add_workshop,
+    every_format,
     seed_sample,
     vote,
 )
 from sqlalchemy import event
 
-from bot.digest import DigestError, WorkshopNotFound, compile_digest
+from bot.digest import Audience, DigestError, WorkshopNotFound, compile_digest, render
 from bot.digest.model import OptionShift, Transition
 from storage.db import Database
 from storage.models import Invitee, Phase, PollKind, PollState
@@ -24,20 +26,20 @@ from storage.models import Invitee, Phase, PollKind, PollState
 
 def test_unknown_slug_raises_workshop_not_found_naming_the_slug(database: Database) -> None:
     with pytest.raises(WorkshopNotFound, match="no-such-roundtable"):
-        compile_digest(database, "no-such-roundtable")
+        compile_digest(database, "no-such-roundtable", audience=Audience.ORGANISERS)
 
 
 def test_unknown_phase_or_naive_window_is_a_digest_error(database: Database) -> None:
     seed_sample(database)
     with pytest.raises(DigestError, match="phase"):
-        compile_digest(database, "grid", phase="during")
+        compile_digest(database, "grid", audience=Audience.ORGANISERS, phase="during")
     with pytest.raises(DigestError, match="since"):
-        compile_digest(database, "grid", since=T0.replace(tzinfo=None))
+        compile_digest(database, "grid", audience=Audience.ORGANISERS, since=T0.replace(tzinfo=None))
 
 
 def test_questions_come_in_workshop_order_with_responses_oldest_first(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     assert [q.text for q in digest.questions] == [
         "What should the grid prioritise?",
         "What blocks delivery?",
@@ -55,7 +57,7 @@ def test_questions_come_in_workshop_order_with_responses_oldest_first(database: 
 
 def test_deleted_responses_are_absent_and_edited_ones_show_the_edit(database: Database) -> None:
     seed_sample(database)
-    first = compile_digest(database, "grid").questions[0]
+    first = compile_digest(database, "grid", audience=Audience.ORGANISERS).questions[0]
     assert [(r.text, r.edited) for r in first.responses] == [
         ("Storage, as a participant said", False),
         ("Interconnectors & demand response", True),
@@ -64,7 +66,7 @@ def test_deleted_responses_are_absent_and_edited_ones_show_the_edit(database: Da
 
 def test_headline_numbers_and_response_rates_use_the_invitee_list(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     part = digest.participation
     # Respondents U1, U2, U4 plus the attributed voter U3 (whose only response was deleted).
     assert (part.participants, part.invited, part.invited_participants) == (4, 5, 4)
@@ -78,16 +80,55 @@ def test_headline_numbers_and_response_rates_use_the_invitee_list(database: Data
     ]
 
 
+def test_a_questions_response_rate_counts_invitees_only_and_others_separately(database: Database) -> None:
+    # 2 invitees; one of them and two people who were not invited answered: 1 of 2 (50%), 2 others.
+    with database.transaction() as s:
+        w = add_workshop(s)
+        s.add_all(Invitee(workshop_id=w.id, user_id=user) for user in ("U0INVITED1", "U0INVITED2"))
+        q = add_question(s, w, 1, "Who answers?")
+        for n, user in enumerate(("U0INVITED1", "U0OUTSIDE1", "U0OUTSIDE2")):
+            add_response(s, q, user, f"answer {n}", T0 + timedelta(minutes=n))
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    (question,) = digest.questions
+    assert (question.respondents, question.invited_respondents, question.other_respondents) == (3, 1, 2)
+    assert question.response_rate == 50.0
+    part = digest.participation
+    assert (part.participants, part.invited, part.invited_participants) == (3, 2, 1)
+    (data,) = json.loads(render(digest, "json"))["questions"]
+    assert (data["respondents"], data["invited_respondents"], data["other_respondents"]) == (3, 1, 2)
+    assert data["response_rate"] == 50.0
+    outputs = every_format(digest)
+    assert "1 of 2 invited answered (50.0%) · 2 others answered" in outputs["md"]
+    assert "1 of 2 invited answered (50.0%) · 2 others answered" in outputs["html"]
+    assert "| 1. Who answers? | 3 | 3 | 1 of 2 | 50.0% | 2 |" in outputs["md"]
+    assert "invitees who answered — 1: 50.0%" in outputs["blocks"]
+    assert [fmt for fmt, text in outputs.items() if "150.0" in text or "150%" in text] == []
+
+
+def test_without_an_invitee_list_the_rate_is_of_participants_and_nobody_is_other(database: Database) -> None:
+    with database.transaction() as s:
+        w = add_workshop(s)
+        first, second = add_question(s, w, 1, "First?"), add_question(s, w, 2, "Second?")
+        for n, user in enumerate(("U1", "U2")):
+            add_response(s, first, user, f"answer {n}", T0)
+        add_response(s, second, "U1", "only one", T0)
+    questions = compile_digest(database, "grid", audience=Audience.ORGANISERS).questions
+    assert [(q.response_rate, q.invited_respondents, q.other_respondents) for q in questions] == [
+        (100.0, None, None),
+        (50.0, None, None),
+    ]
+
+
 def test_responses_per_day_are_counted_in_the_workshop_timezone(database: Database) -> None:
     seed_sample(database)
-    per_day = compile_digest(database, "grid").participation.per_day
+    per_day = compile_digest(database, "grid", audience=Audience.ORGANISERS).participation.per_day
     # 03:00 UTC on 5 March is still 4 March in New York.
     assert [(d.date, d.responses) for d in per_day] == [("2025-03-03", 2), ("2025-03-04", 2)]
 
 
 def test_poll_counts_percentages_and_voter_totals(database: Database) -> None:
     seed_sample(database)
-    polls = compile_digest(database, "grid").polls
+    polls = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls
     assert [(p.question, p.total_voters, p.total_votes) for p in polls] == [
         ("Which first?", 3, 3),
         ("Is net zero by 2030 achievable?", 4, 4),
@@ -105,7 +146,7 @@ def test_poll_counts_percentages_and_voter_totals(database: Database) -> None:
 
 def test_pre_post_shift_matches_the_hand_computed_case(database: Database) -> None:
     seed_sample(database)
-    (pair,) = compile_digest(database, "grid").pairs
+    (pair,) = compile_digest(database, "grid", audience=Audience.ORGANISERS).pairs
     assert (pair.pair_key, pair.pre_poll, pair.post_poll) == ("nz", 2, 3)
     assert pair.options == (
         OptionShift("Yes", 1, 3, 25.0, 75.0, 50.0),
@@ -127,24 +168,26 @@ def test_scale_polls_report_the_mean_position(database: Database) -> None:
         poll, options = add_poll(s, w, 1, "How urgent?", ["1", "2", "3", "4", "5"], kind=PollKind.SCALE)
         for key, index in (("a", 0), ("b", 3), ("c", 4), ("d", 4)):
             vote(s, poll, options[index], key)
-    (section,) = compile_digest(database, "grid").polls
+    (section,) = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls
     assert section.mean == 3.75
 
 
 def test_phase_filter_keeps_only_that_phase(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid", phase="pre")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, phase="pre")
     assert [q.phase for q in digest.questions] == ["pre"]
     assert [p.phase for p in digest.polls] == ["pre"]
     assert digest.pairs == ()
-    live = compile_digest(database, "grid", phase="live")
+    live = compile_digest(database, "grid", audience=Audience.ORGANISERS, phase="live")
     # Polls without a phase are ad-hoc polls during the event.
     assert [p.question for p in live.polls] == ["Which first?", "Which levers?"]
 
 
 def test_since_and_until_keep_responses_created_in_the_window(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid", since=T0, until=T0 + timedelta(hours=12))
+    digest = compile_digest(
+        database, "grid", audience=Audience.ORGANISERS, since=T0, until=T0 + timedelta(hours=12)
+    )
     assert [len(q.responses) for q in digest.questions] == [0, 1, 0]
     assert digest.since is not None
     assert digest.since.utcoffset() == timedelta(hours=-5)
@@ -156,13 +199,13 @@ def test_unposted_poll_without_votes_is_left_out(database: Database) -> None:
         poll, _ = add_poll(s, w, 1, "Later", ["a", "b"])
         poll.state = PollState.SCHEDULED
         add_question(s, w, 1, "Asked", Phase.LIVE)
-    assert compile_digest(database, "grid").polls == ()
+    assert compile_digest(database, "grid", audience=Audience.ORGANISERS).polls == ()
 
 
 def test_attributed_workshop_uses_display_names_falling_back_to_user_ids(database: Database) -> None:
     seed_sample(database, chatham=False)
     names = {k: v for k, v in USERS.items() if k != "U0DESM04"}
-    digest = compile_digest(database, "grid", display_names=names)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=names)
     authors = [r.author for q in digest.questions for r in q.responses]
     assert authors == ["Adaline", "Bartholomew", "Adaline", "U0DESM04"]
     assert digest.questions[0].responses[0].text == "Storage, as Bartholomew said"
@@ -173,7 +216,7 @@ def test_attributed_workshop_uses_display_names_falling_back_to_user_ids(databas
 
 def test_chatham_house_workshop_names_nobody(database: Database) -> None:
     seed_sample(database, chatham=True)
-    digest = compile_digest(database, "grid", display_names=USERS)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=USERS)
     assert all(r.author is None for q in digest.questions for r in q.responses)
     assert all(o.voters == () for p in digest.polls for o in p.options)
 
@@ -205,12 +248,12 @@ def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Datab
 
         event.listen(database.engine, "before_cursor_execute", record)
         try:
-            compile_digest(database, slug)
+            compile_digest(database, slug, audience=Audience.ORGANISERS)
         finally:
             event.remove(database.engine, "before_cursor_execute", record)
         return len(statements)
 
     assert queries_for("small", 1) == queries_for("large", 12)
-    large = compile_digest(database, "large")
+    large = compile_digest(database, "large", audience=Audience.ORGANISERS)
     assert all(len(poll.reasons) == 12 for poll in large.polls if poll.anonymous)
     assert all(poll.by_sector for poll in large.polls if not poll.anonymous)

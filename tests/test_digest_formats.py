@@ -4,14 +4,15 @@ import csv
 import html
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from digest_seed import T0, add_poll, add_question, add_response, add_workshop, seed_sample
+from digest_seed import T0, add_poll, add_question, add_reason, add_response, add_workshop, seed_sample, vote
 from pdf_text import pdf_text
 
-from bot.digest import DigestError, compile_digest, poll_chart_png, render, summary_blocks
+from bot.digest import Audience, DigestError, compile_digest, poll_chart_png, render, summary_blocks
 from bot.digest.glyphs import printable
 from bot.digest.model import Digest, OptionResult, Participation, PollSection
 from bot.digest.slacktext import mention_renderer, render_slack_text
@@ -36,7 +37,7 @@ def _csv_rows(data: bytes) -> list[dict[str, str]]:
 
 def test_a_workshop_with_replies_and_polls_renders_in_every_format(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     assert render(digest, "md").startswith(b"# Net zero & the grid\n")
     page = render(digest, "html").decode()
     assert page.startswith("<!DOCTYPE html>")
@@ -53,7 +54,12 @@ def test_a_workshop_with_replies_and_polls_renders_in_every_format(database: Dat
 
 def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> None:
     seed_sample(database)
-    data = json.loads(render(compile_digest(database, "grid"), "json"))
+    data = json.loads(
+        render(
+            compile_digest(database, "grid", audience=Audience.ORGANISERS),
+            "json",
+        )
+    )
     assert data["schema"] == "roundtable.digest/1"
     assert data["workshop"] | {"starts_at": None, "ends_at": None} == {
         "slug": "grid",
@@ -119,7 +125,7 @@ def test_json_has_the_documented_keys_and_exact_counts(database: Database) -> No
 
 def test_csv_tables_have_one_row_per_response_and_per_poll_option(database: Database) -> None:
     seed_sample(database)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     responses = _csv_rows(render(digest, "csv"))
     assert [(r["question_number"], r["response_number"], r["edited"], r["author"]) for r in responses] == [
         ("1", "1", "no", ""),
@@ -148,7 +154,7 @@ def test_html_escapes_hostile_text_from_every_source(database: Database) -> None
         add_response(s, q, "U1", slack_form, T0)
         add_response(s, q, "U2", hostile, T0)  # not Slack-escaped: must still be safe
         add_poll(s, w, 1, hostile, [hostile[:200], "ok"])
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     page = render(digest, "html").decode()
     for bad in ("<script", "</textarea", '"onload=', "<img"):
         assert bad not in page
@@ -160,7 +166,10 @@ def test_html_escapes_hostile_text_from_every_source(database: Database) -> None
 
 def test_same_data_gives_byte_identical_output(database: Database) -> None:
     seed_sample(database)
-    first, second = compile_digest(database, "grid"), compile_digest(database, "grid")
+    first, second = (
+        compile_digest(database, "grid", audience=Audience.ORGANISERS),
+        compile_digest(database, "grid", audience=Audience.ORGANISERS),
+    )
     assert first == second
     for fmt in (*TEXT_FORMATS, "pdf"):
         assert render(first, fmt) == render(second, fmt), fmt
@@ -173,11 +182,13 @@ def test_long_emoji_rtl_and_code_response_survives_every_format(database: Databa
     with database.transaction() as s:
         w = add_workshop(s)
         add_response(s, add_question(s, w, 1, "Long answers?", Phase.PRE), "U1", LONG_STORED, T0)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     (item,) = digest.questions[0].responses
     assert len(LONG_STORED) == 40_000
     assert item.text == LONG
-    quoted = "\n".join(f"> {line}" if line else ">" for line in LONG.split("\n"))
+    # Markdown quotes it line by line, its code fence and "<" escaped to read literally.
+    literal = LONG.replace("`", "\\`").replace("<", "&lt;")
+    quoted = "\n".join(f"> {line}" if line else ">" for line in literal.split("\n"))
     assert quoted in render(digest, "md").decode()
     assert f'<blockquote dir="auto">{html.escape(LONG)}</blockquote>' in render(digest, "html").decode()
     assert json.loads(render(digest, "json"))["questions"][0]["responses"][0]["text"] == LONG
@@ -195,7 +206,12 @@ def test_csv_neutralises_spreadsheet_formulas(database: Database) -> None:
     with database.transaction() as s:
         w = add_workshop(s)
         add_response(s, add_question(s, w, 1, "=cmd|' /C calc'!A0"), "U1", '=HYPERLINK("x")', T0)
-    (row,) = _csv_rows(render(compile_digest(database, "grid"), "csv"))
+    (row,) = _csv_rows(
+        render(
+            compile_digest(database, "grid", audience=Audience.ORGANISERS),
+            "csv",
+        )
+    )
     assert row["text"] == '\'=HYPERLINK("x")'
     assert row["question_text"].startswith("'=")
 
@@ -251,3 +267,84 @@ def test_summary_blocks_stay_within_slack_limits_for_a_huge_workshop() -> None:
         assert "<" not in text.replace("&lt;", "")
         assert ">" not in text.replace("&gt;", "")
     assert "more poll results" in blocks[-1]["elements"][0]["text"]
+
+
+# Cells a spreadsheet program would run as a formula somewhere: after whitespace, a separator or a line break.
+HOSTILE_CELLS = [
+    "=1+1",
+    "x;=1+1",
+    "x,=1+1",
+    "  =1+1",
+    "\n=1+1",
+    "first line\n@SUM(A1)",
+    "a\t+1",
+    "ok\r-2+3",
+    "\t=1",
+    "\r=1",
+    "note; -cmd",
+    "＝1+1",
+]
+HARMLESS_CELLS = ["a - b = c", "R&D, 50%", "Mary-Jane", "e-mail me @ lunch", "2 + 2"]
+
+
+def test_csv_neutralises_a_formula_wherever_a_spreadsheet_could_start_one(database: Database) -> None:
+    with database.transaction() as s:
+        w = add_workshop(s)
+        q = add_question(s, w, 1, "Hostile cells?")
+        for n, text in enumerate(HOSTILE_CELLS + HARMLESS_CELLS):
+            add_response(s, q, f"U{n}", text, T0 + timedelta(minutes=n))
+        add_poll(s, w, 1, "x;=HYPERLINK(1)", ["a,@SUM(1)", "fine"])
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    texts = [row["text"] for row in _csv_rows(render(digest, "csv"))]
+    assert texts == ["'" + text for text in HOSTILE_CELLS] + HARMLESS_CELLS
+    polls = _csv_rows(render(digest, "csv", table="polls"))
+    assert {row["poll_question"] for row in polls} == {"'x;=HYPERLINK(1)"}
+    assert [row["option_label"] for row in polls] == ["'a,@SUM(1)", "fine"]
+
+
+# Hostile text -> (raw constructs that must not reach the Markdown, words that must survive).
+MARKDOWN_ATTACKS = {
+    "<img src=x onerror=alert(1)>": (["<img"], ["img src=x onerror=alert(1)"]),
+    "![](http://tracker.example/pixel.gif)": (["![", "](http"], ["tracker.example/pixel.gif"]),
+    "[click me](http://evil.example)": (["[click", "](http"], ["click me", "evil.example"]),
+    "<!-- hidden words -->": (["<!--"], ["hidden words"]),
+    "<script>steal()</script>": (["<script", "</script"], ["script", "steal"]),
+    "<http://auto.example>": (["<http"], ["auto.example"]),
+    "**loud** _slanted_ `code`": (["**loud**", "_slanted_", "`code`"], ["loud", "slanted", "code"]),
+    "# Not a heading\n- not a list\n1. not numbered\n> not quoted": (
+        ["> # Not", "> - not", "> 1. not", "> > not"],
+        ["Not a heading", "not a list", "not numbered", "not quoted"],
+    ),
+}
+
+
+def _unescaped(construct: str, markdown: str) -> bool:
+    """Whether `construct` occurs in `markdown` without a backslash escaping its first character."""
+    return any(
+        found.start() == 0 or markdown[found.start() - 1] != "\\"
+        for found in re.finditer(re.escape(construct), markdown)
+    )
+
+
+def test_markdown_renders_hostile_participant_and_organiser_text_as_literal_text(database: Database) -> None:
+    attacks = list(MARKDOWN_ATTACKS)
+    with database.transaction() as s:
+        w = add_workshop(s, chatham=False, title=attacks[0], description=attacks[1])
+        q = add_question(s, w, 1, attacks[2], conclusion=attacks[3])
+        for n, attack in enumerate(attacks):
+            add_response(s, q, f"U{n}", attack, T0 + timedelta(minutes=n))
+        poll, options = add_poll(s, w, 1, attacks[4], [attacks[5], attacks[6]], anonymous=False)
+        vote(s, poll, options[0], "U1", user_id="U1")
+        add_reason(s, poll, "U1", attacks[7], user_id="U1")
+    names = {"U1": attacks[6]}  # a display name is participant text too
+    markdown = render(
+        compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=names), "md"
+    )
+    text = markdown.decode()
+    for attack, (dangerous, words) in MARKDOWN_ATTACKS.items():
+        for construct in dangerous:
+            assert not _unescaped(construct, text), (attack, construct)
+            if construct.startswith("<"):  # an entity, not a backslash: not every flavour honours "\\<"
+                assert construct not in text, (attack, construct)
+        for word in words:
+            assert word in text, (attack, word)

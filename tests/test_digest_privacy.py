@@ -5,7 +5,7 @@ import json
 import pytest
 from digest_seed import INVITED, USERS, VOTER_KEYS, every_format, leaks, seed_sample
 
-from bot.digest import compile_digest, poll_chart_png, render
+from bot.digest import Audience, compile_digest, poll_chart_png, render
 from storage.db import Database
 
 USER_IDS = sorted(set(INVITED) | set(USERS))
@@ -15,7 +15,9 @@ HMAC_KEYS = sorted(VOTER_KEYS.values())
 
 def test_chatham_house_digest_has_no_name_user_id_or_voter_key_in_any_format(database: Database) -> None:
     seed_sample(database, chatham=True)
-    digest = compile_digest(database, "grid", display_names=USERS)  # names offered, must be ignored
+    digest = compile_digest(
+        database, "grid", audience=Audience.ORGANISERS, display_names=USERS
+    )  # names offered, must be ignored
     outputs = every_format(digest)
     assert leaks(outputs, USER_IDS + NAMES + HMAC_KEYS) == []
     assert "a participant" in outputs["pdf-text"]
@@ -24,7 +26,7 @@ def test_chatham_house_digest_has_no_name_user_id_or_voter_key_in_any_format(dat
 
 def test_chatham_house_json_and_csv_carry_no_per_person_fields(database: Database) -> None:
     seed_sample(database, chatham=True)
-    digest = compile_digest(database, "grid", display_names=USERS)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=USERS)
     data = json.loads(render(digest, "json"))
     assert {r["author"] for q in data["questions"] for r in q["responses"]} == {None}
     assert {tuple(o["voters"]) for p in data["polls"] for o in p["options"]} == {()}
@@ -32,7 +34,9 @@ def test_chatham_house_json_and_csv_carry_no_per_person_fields(database: Databas
 
 def test_attributed_digest_shows_display_names_in_every_format(database: Database) -> None:
     seed_sample(database, chatham=False)
-    outputs = every_format(compile_digest(database, "grid", display_names=USERS))
+    outputs = every_format(
+        compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=USERS)
+    )
     for fmt in ("md", "html", "json", "csv-responses", "pdf-text"):
         for name in ("Adaline", "Bartholomew", "Desmond"):
             assert name in outputs[fmt], (fmt, name)
@@ -44,7 +48,7 @@ def test_attributed_digest_shows_display_names_in_every_format(database: Databas
 @pytest.mark.parametrize("chatham", [True, False])
 def test_anonymous_polls_never_reveal_voters(database: Database, chatham: bool) -> None:
     seed_sample(database, chatham=chatham)
-    digest = compile_digest(database, "grid", display_names=USERS)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=USERS)
     anonymous = [poll for poll in digest.polls if poll.anonymous]
     assert len(anonymous) == 3
     assert all(option.voters == () for poll in anonymous for option in poll.options)

@@ -8,7 +8,7 @@ import pytest
 from digest_seed import T0, add_poll, add_question, add_response, add_workshop, every_format, leaks, vote
 from sqlmodel import select
 
-from bot.digest import compile_digest, render
+from bot.digest import Audience, compile_digest, render
 from bot.digest.model import OptionResult, SectorResult
 from storage.db import Database
 from storage.models import Invitee, Workshop
@@ -96,13 +96,15 @@ def _results(*rows: tuple[str, int, list[int]]) -> tuple[SectorResult, ...]:
 
 def test_responses_are_labelled_by_sector_with_small_sectors_folded_into_other(database: Database) -> None:
     seed_sectors(database)
-    (question,) = compile_digest(database, "grid", display_names=NAMES).questions
+    (question,) = compile_digest(
+        database, "grid", audience=Audience.ORGANISERS, display_names=NAMES
+    ).questions
     assert [(r.sector, r.author) for r in question.responses] == [(s, None) for _, s in RESPONDENTS]
 
 
 def test_a_sector_of_one_or_two_members_is_never_named_in_any_format(database: Database) -> None:
     seed_sectors(database)
-    digest = compile_digest(database, "grid", display_names=NAMES)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
     outputs = every_format(digest)
     assert leaks(outputs, SMALL_SECTORS) == []
     assert "a participant from another sector" in outputs["md"]
@@ -115,7 +117,7 @@ def test_a_sector_of_one_or_two_members_is_never_named_in_any_format(database: D
 def test_other_below_the_minimum_leaves_its_members_unlabelled(database: Database) -> None:
     sectors = {"academia": SECTORS["academia"], "Nongovernmental": SECTORS["Nongovernmental"]}
     seed_sectors(database, sectors=sectors)
-    digest = compile_digest(database, "grid", display_names=NAMES)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
     labels = {r.text: r.sector for r in digest.questions[0].responses}
     assert labels["Answer from respondent 1"] == "academia"
     assert labels["Answer from respondent 3"] is None  # the only "other": reads like a person with no sector
@@ -129,14 +131,14 @@ def test_other_below_the_minimum_leaves_its_members_unlabelled(database: Databas
 
 def test_the_workshops_minimum_group_decides_which_sectors_are_named(database: Database) -> None:
     seed_sectors(database, min_group=4)
-    (question,) = compile_digest(database, "grid").questions
+    (question,) = compile_digest(database, "grid", audience=Audience.ORGANISERS).questions
     # academia (3) now folds into "other" (3 + 1 + 2 = 6 members); industry (4) keeps its name.
     assert [r.sector for r in question.responses] == ["other", "industry", "other", "other", None, None]
 
 
 def test_attributed_polls_report_results_per_sector(database: Database) -> None:
     seed_sectors(database)
-    attributed, _anonymous, _guard = compile_digest(database, "grid").polls
+    attributed, _anonymous, _guard = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls
     assert attributed.by_sector == _results(
         ("academia", 3, [2, 1, 0]),
         ("industry", 4, [1, 3, 0]),
@@ -146,15 +148,23 @@ def test_attributed_polls_report_results_per_sector(database: Database) -> None:
 
 def test_anonymous_polls_have_no_per_sector_results(database: Database) -> None:
     seed_sectors(database)
-    anonymous = compile_digest(database, "grid").polls[1]
+    anonymous = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls[1]
     assert anonymous.anonymous
     assert anonymous.by_sector == ()
-    assert json.loads(render(compile_digest(database, "grid"), "json"))["polls"][1]["by_sector"] == []
+    assert (
+        json.loads(
+            render(
+                compile_digest(database, "grid", audience=Audience.ORGANISERS),
+                "json",
+            )
+        )["polls"][1]["by_sector"]
+        == []
+    )
 
 
 def test_per_sector_results_are_withheld_when_few_voters_are_outside_the_sectors(database: Database) -> None:
     seed_sectors(database)
-    guard = compile_digest(database, "grid").polls[2]
+    guard = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls[2]
     # Totals minus academia's counts would show how the one sectorless voter voted.
     assert guard.total_voters == 4
     assert guard.by_sector == ()
@@ -163,14 +173,14 @@ def test_per_sector_results_are_withheld_when_few_voters_are_outside_the_sectors
 def test_per_sector_results_are_withheld_when_other_is_below_the_minimum(database: Database) -> None:
     sectors = {**SECTORS, "Tradeunionists": ["U0UNIO001"]}  # other: 1 + 1 members, below the minimum
     seed_sectors(database, sectors=sectors)
-    attributed = compile_digest(database, "grid").polls[0]
+    attributed = compile_digest(database, "grid", audience=Audience.ORGANISERS).polls[0]
     # The two unlabelled voters are fewer than the minimum group: nothing per sector at all.
     assert attributed.by_sector == ()
 
 
 def test_sector_labels_and_results_show_in_every_format_without_ids_or_names(database: Database) -> None:
     seed_sectors(database)
-    digest = compile_digest(database, "grid", display_names=NAMES)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
     outputs = every_format(digest)
     assert leaks(outputs, USER_IDS + sorted(NAMES.values())) == []
     for fmt in ("md", "html", "pdf-text"):
@@ -203,7 +213,7 @@ def test_sector_labels_and_results_show_in_every_format_without_ids_or_names(dat
 
 def test_attributed_workshop_shows_name_and_sector(database: Database) -> None:
     seed_sectors(database, chatham=False)
-    digest = compile_digest(database, "grid", display_names=NAMES)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
     first = digest.questions[0].responses[0]
     assert (first.author, first.sector) == ("Person-ACAD001", "academia")
     assert "**Person-ACAD001, from academia**" in render(digest, "md").decode()
@@ -211,7 +221,7 @@ def test_attributed_workshop_shows_name_and_sector(database: Database) -> None:
 
 def test_sector_tagging_off_labels_nothing(database: Database) -> None:
     seed_sectors(database, tagging=False)
-    digest = compile_digest(database, "grid")
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
     assert {r.sector for r in digest.questions[0].responses} == {None}
     assert all(poll.by_sector == () for poll in digest.polls)
     outputs = every_format(digest)
@@ -221,8 +231,8 @@ def test_sector_tagging_off_labels_nothing(database: Database) -> None:
 @pytest.mark.parametrize("chatham", [True, False])
 def test_a_sector_digest_is_byte_identical_when_compiled_twice(database: Database, chatham: bool) -> None:
     seed_sectors(database, chatham=chatham)
-    first = compile_digest(database, "grid", display_names=NAMES)
-    second = compile_digest(database, "grid", display_names=NAMES)
+    first = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
+    second = compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=NAMES)
     assert first == second
     assert every_format(first) == every_format(second)
 
@@ -236,5 +246,8 @@ def test_sectors_are_read_from_the_invitee_list_of_this_workshop_only(database: 
         )
     with database.reading() as s:
         assert len(s.exec(select(Workshop)).all()) == 2
-    labels = [r.sector for r in compile_digest(database, "grid").questions[0].responses]
+    labels = [
+        r.sector
+        for r in compile_digest(database, "grid", audience=Audience.ORGANISERS).questions[0].responses
+    ]
     assert labels == [s for _, s in RESPONDENTS]

@@ -1,11 +1,12 @@
 """The digest: compile a workshop into a `Digest` and render it as Markdown, HTML, PDF, JSON or CSV.
 
-digest = compile_digest(db, "net-zero-2030", display_names=names)
+digest = compile_digest(db, "net-zero-2030", audience=Audience.ORGANISERS, display_names=names)
 html_bytes = render(digest, "html")
 """
 
 from collections.abc import Callable
 
+from bot.digest.audience import Audience
 from bot.digest.charts import poll_chart_png
 from bot.digest.compile import DigestError, WorkshopNotFound, compile_digest
 from bot.digest.model import Digest, PollSection
@@ -50,6 +51,7 @@ __all__ = [
     "CSV_TABLES",
     "FORMATS",
     "MEDIA_TYPES",
+    "Audience",
     "Digest",
     "DigestError",
     "PollSection",

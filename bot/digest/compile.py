@@ -1,18 +1,21 @@
 """Compile one workshop's stored data into a `Digest`: counts, ordering, pairs and the privacy rules.
 
-This is the only place that sees user ids (with `polls`, `reasons` and `sectors`, which it calls). Under the
-Chatham House Rule (the workshop's flag) nothing that names or singles out a person leaves the compiler;
-anonymous polls never list voters in any mode. With sector tagging on, responses carry the author's sector
-label instead, only for sectors of at least the workshop's minimum group (see `sectors`).
+This is the only place that sees user ids (with `polls`, `reasons` and `sectors`, which it calls). Every
+digest is compiled for an `Audience`: the channel's version first loses what the channel may not see (see
+`audience`). Under the Chatham House Rule (the workshop's flag), and for the channel, nothing that names or
+singles out a person leaves the compiler; anonymous polls never list voters in any mode. With sector
+tagging on, responses carry the author's sector label instead, only for sectors of at least the
+workshop's minimum group (see `sectors`).
 """
 
 import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.digest.audience import Audience, names_nobody, visible_data, withheld_polls
 from bot.digest.model import (
     DayCount,
     Digest,
@@ -48,26 +51,53 @@ class WorkshopNotFound(DigestError):
         self.slug = slug
 
 
+# Times the digest can show in any timezone: a day inside datetime's range.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
 def compile_digest(
     db: Database,
     slug: str,
     *,
+    audience: Audience,
     phase: str = "all",
     since: datetime | None = None,
     until: datetime | None = None,
     display_names: Mapping[str, str] | None = None,
 ) -> Digest:
-    """The digest of workshop `slug`; names come from `display_names` only when the workshop is attributed."""
+    """The digest of workshop `slug` as `audience` may see it.
+
+    Names come from `display_names` only when the workshop is attributed and the audience is organisers.
+    """
     if phase not in PHASES:
         raise DigestError(f"unknown phase {phase!r} (use one of: {', '.join(PHASES)})")
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise DigestError(f"{name} must be timezone-aware")
+    _check_window(since, until)
     with _collector_paused(), db.reading() as session:
         data = load_workshop_data(session, slug, phase=phase, since=since, until=until)
         if data is None:
             raise WorkshopNotFound(slug)
-        return build_digest(data, phase=phase, since=since, until=until, display_names=display_names or {})
+        return build_digest(
+            data, audience=audience, phase=phase, since=since, until=until, display_names=display_names or {}
+        )
+
+
+def _check_window(since: datetime | None, until: datetime | None) -> None:
+    for name, value in (("since", since), ("until", until)):
+        if value is None:
+            continue
+        if value.tzinfo is None:
+            raise DigestError(f"{name} must be timezone-aware")
+        try:
+            in_range = EARLIEST <= value.astimezone(UTC) <= LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise DigestError(
+                f"{name} {value.isoformat()} is out of range (use a time between years 2 and 9998)"
+            )
+    if since is not None and until is not None and since >= until:
+        raise DigestError(f"since ({since.isoformat()}) must be before until ({until.isoformat()})")
 
 
 @contextmanager
@@ -89,6 +119,7 @@ def _collector_paused() -> Iterator[None]:
 def build_digest(
     data: WorkshopData,
     *,
+    audience: Audience,
     phase: str,
     since: datetime | None,
     until: datetime | None,
@@ -96,21 +127,24 @@ def build_digest(
 ) -> Digest:
     """Pure part of the compiler, from loaded rows to the digest."""
     workshop = data.workshop
+    withheld = withheld_polls(data.polls) if audience is Audience.CHANNEL else frozenset()
+    data = visible_data(data, audience)
     zone = _zone(workshop.timezone)
     chatham = workshop.chatham_house
+    unnamed = names_nobody(audience, chatham)
     attributed_voters = _attributed_voters(data.polls, data.votes)
     participants = {row.user_id for row in data.responses} | attributed_voters
     invited = {row.user_id for row in data.invitees}
-    denominator = len(invited) if invited else len(participants)
     disclosure = Disclosure(
-        chatham=chatham,
+        unattributed=unnamed,
         display_names=display_names,
-        mention=mention_renderer(chatham, display_names),
+        mention=mention_renderer(unnamed, display_names),
         sectors=sector_labels(data.invitees, workshop.sector_min_group) if workshop.sector_tagging else None,
         min_group=workshop.sector_min_group,
+        withheld=withheld,
     )
 
-    questions = _questions(data.questions, data.responses, zone, disclosure, denominator)
+    questions = _questions(data.questions, data.responses, zone, disclosure, invited, len(participants))
     polls, poll_ids = poll_sections(data.polls, data.options, data.votes, data.reasons, disclosure)
     return Digest(
         slug=workshop.slug,
@@ -138,6 +172,7 @@ def build_digest(
         ),
         sector_tagging=workshop.sector_tagging,
         sector_min_group=workshop.sector_min_group,
+        audience=audience,
     )
 
 
@@ -158,7 +193,8 @@ def _questions(
     responses: Iterable[ResponseRow],
     zone: tzinfo,
     disclosure: Disclosure,
-    denominator: int,
+    invited: set[str],
+    participants: int,
 ) -> tuple[QuestionSection, ...]:
     by_question: dict[int, list[ResponseRow]] = defaultdict(list)
     for response in responses:
@@ -169,13 +205,16 @@ def _questions(
         answers = by_question.get(row.id, [])
         if not answers and row.state in UNPOSTED_QUESTION_STATES:
             continue  # never reached the channel: nothing to report
-        respondents = len({answer.user_id for answer in answers})
+        people = {answer.user_id for answer in answers}
+        invited_people = len(people & invited)
+        # Invitees who answered, of invitees; with no invitee list, everyone who answered, of participants.
+        rate = _rate(invited_people, len(invited)) if invited else _rate(len(people), participants)
         items = tuple(
             ResponseItem(
                 text=render_slack_text(answer.text, mention),
                 created_at=answer.created_at.astimezone(zone),
                 edited=answer.edited_at is not None,
-                author=None if disclosure.chatham else names.get(answer.user_id) or answer.user_id,
+                author=None if disclosure.unattributed else names.get(answer.user_id) or answer.user_id,
                 sector=sectors.get(answer.user_id),
             )
             for answer in answers
@@ -188,11 +227,18 @@ def _questions(
                 posted_at=row.posted_at.astimezone(zone) if row.posted_at else None,
                 conclusion=render_slack_text(row.conclusion, mention) if row.conclusion else None,
                 responses=items,
-                respondents=respondents,
-                response_rate=round(100 * respondents / denominator, 1) if denominator else None,
+                respondents=len(people),
+                response_rate=rate,
+                invited_respondents=invited_people if invited else None,
+                other_respondents=len(people) - invited_people if invited else None,
             )
         )
     return tuple(sections)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    """`part` of `whole` as a percent with one decimal; `part` is always a subset, so at most 100."""
+    return round(100 * part / whole, 1) if whole else None
 
 
 def _per_day(questions: Iterable[QuestionSection]) -> tuple[DayCount, ...]:

@@ -3,7 +3,16 @@
 from datetime import datetime
 from itertools import groupby
 
-from bot.digest.model import OTHER_SECTOR, Digest, PollSection, Reason, ResponseItem
+from bot.digest.audience import Audience
+from bot.digest.model import (
+    OTHER_SECTOR,
+    Digest,
+    Participation,
+    PollSection,
+    QuestionSection,
+    Reason,
+    ResponseItem,
+)
 
 MONTHS = [
     "January",
@@ -21,6 +30,11 @@ MONTHS = [
 ]
 PHASE_LABELS = {"pre": "Before the event", "live": "During the event", "post": "After the event"}
 KIND_LABELS = {"single": "Single choice", "multiple": "Multiple choice", "scale": "Scale"}
+WITHHELD = "results hidden until the poll closes"
+CHANNEL_NOTICE = (
+    "This is the channel's version of the digest: it leaves out private answers, voters' reasons, "
+    "names, and the results of polls that are still open with hidden results."
+)
 CHATHAM_NOTICE = (
     "Held under the Chatham House Rule: contributions are reported without attribution, "
     "and nothing here identifies who said what."
@@ -67,12 +81,46 @@ def poll_caption(poll: PollSection) -> str:
     parts = [KIND_LABELS.get(poll.kind, poll.kind), "anonymous" if poll.anonymous else "attributed"]
     if poll.phase:
         parts.append(phase_label(poll.phase).lower())
+    if poll.results_withheld:
+        parts.append(WITHHELD)
+        return " · ".join(parts)
     parts.append(plural(poll.total_voters, "voter"))
     if poll.mean is not None:
         parts.append(f"mean {poll.mean:.2f} on 1–{len(poll.options)}")
     if poll.reasons:
         parts.append(plural(len(poll.reasons), "reason"))
     return " · ".join(parts)
+
+
+def audience_notice(digest: Digest) -> str | None:
+    """What a digest compiled for the channel leaves out; None for the organisers' digest."""
+    return CHANNEL_NOTICE if digest.audience is Audience.CHANNEL else None
+
+
+def answered(question: QuestionSection, part: Participation) -> str | None:
+    """Who answered, beyond the response count: "1 of 2 invited answered (50.0%) · 2 others answered"."""
+    if question.invited_respondents is None or part.invited is None:
+        rate = question.response_rate
+        return f"response rate {response_rate(rate)}" if rate is not None else None
+    line = (
+        f"{question.invited_respondents:,} of {part.invited:,} invited answered "
+        f"({response_rate(question.response_rate)})"
+    )
+    if question.other_respondents:
+        line += f" · {plural(question.other_respondents, 'other')} answered"
+    return line
+
+
+def invited_cell(question: QuestionSection, part: Participation) -> str:
+    """Invitees who answered, of invitees, for a table cell; "–" with no invitee list."""
+    if question.invited_respondents is None or part.invited is None:
+        return "–"
+    return f"{question.invited_respondents:,} of {part.invited:,}"
+
+
+def others_cell(question: QuestionSection) -> str:
+    """People who answered without being invited, for a table cell; "–" with no invitee list."""
+    return "–" if question.other_respondents is None else f"{question.other_respondents:,}"
 
 
 def sector_notice(digest: Digest) -> str | None:
@@ -138,7 +186,11 @@ def summary_sentences(digest: Digest) -> list[str]:
         f"{q.number}: {percent(q.response_rate)}" for q in digest.questions if q.response_rate is not None
     ]
     if rates:
-        sentences.append(f"Response rate by question — {', '.join(rates)}.")
+        of_whom = "invitees who answered" if part.invited is not None else "response rate"
+        sentences.append(f"By question, {of_whom} — {', '.join(rates)}.")
+    others = [f"{q.number}: {q.other_respondents:,}" for q in digest.questions if q.other_respondents]
+    if others:
+        sentences.append(f"By question, people who answered without an invitation — {', '.join(others)}.")
     if digest.pairs:
         sentences.append(f"{plural(len(digest.pairs), 'poll was', 'polls were')} asked before and after.")
     return sentences

@@ -1,12 +1,15 @@
 """The compiled digest: frozen, renderer-ready data with no database objects and no user ids.
 
-Every renderer is a pure function of a `Digest`. Under the Chatham House Rule the compiler leaves every
-`author` and `voters` field empty, so no renderer can leak a name even by mistake. Sector labels are
+Every renderer is a pure function of a `Digest`. Under the Chatham House Rule, and in every digest for the
+channel, the compiler leaves every `author` and `voters` field empty, so no renderer can leak a name even by
+mistake; a channel digest also holds no private answers, no reasons and no withheld poll results. Sector labels are
 organiser-given sector names (or `OTHER_SECTOR`), only for groups of at least the workshop's minimum size.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from bot.digest.audience import Audience
 
 OTHER_SECTOR = "other"  # the sectors smaller than the minimum group, folded together
 
@@ -29,7 +32,9 @@ class QuestionSection:
     conclusion: str | None
     responses: tuple[ResponseItem, ...]
     respondents: int  # distinct people who answered (a count, never who)
-    response_rate: float | None  # percent of invitees (or of participants when nobody was invited)
+    response_rate: float | None  # invitees who answered, percent of invitees (of participants with no list)
+    invited_respondents: int | None = None  # invitees who answered; None when there is no invitee list
+    other_respondents: int | None = None  # people who answered without being invited; None with no list
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,7 @@ class PollSection:
     mean: float | None = None  # scale polls: mean option position (1 = first option), two decimals
     reasons: tuple[Reason, ...] = ()  # by option position, then "chose several", then no vote; oldest first
     by_sector: tuple[SectorResult, ...] = ()  # attributed polls with sector tagging only; by sector name
+    results_withheld: bool = False  # channel digests of open polls with hidden results: every count is 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +156,4 @@ class Digest:
     participation: Participation
     sector_tagging: bool = False  # responses carry sector labels; attributed polls give per-sector results
     sector_min_group: int = 3
+    audience: Audience = Audience.ORGANISERS  # who it was compiled for (see `audience`)

@@ -19,13 +19,20 @@ def pair_shifts(
     options: Iterable[OptionRow],
     votes: Iterable[VoteRow],
 ) -> tuple[PairShift, ...]:
-    """One shift per pair_key that has both a pre and a post poll, in the order of the pre polls."""
+    """One shift per pair_key that has both a pre and a post poll, in the order of the pre polls.
+
+    A pair with a poll whose results are withheld from this digest's audience is left out.
+    """
     pre: dict[str, tuple[PollSection, int]] = {}
     post: dict[str, tuple[PollSection, int]] = {}
     for poll, poll_id in zip(polls, poll_ids, strict=True):
         if poll.pair_key and poll.phase in ("pre", "post"):
             (pre if poll.phase == "pre" else post).setdefault(poll.pair_key, (poll, poll_id))
-    paired = {key: (pre[key], post[key]) for key in pre if key in post}
+    paired = {
+        key: (pre[key], post[key])
+        for key in pre
+        if key in post and not (pre[key][0].results_withheld or post[key][0].results_withheld)
+    }
     wanted = {poll_id for (_, a), (_, b) in paired.values() for poll_id in (a, b)}
     label_of = {option.id: option.label for option in options if option.poll_id in wanted}
     chosen: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))

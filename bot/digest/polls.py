@@ -12,13 +12,14 @@ from storage.digest import UNPOSTED_POLL_STATES, OptionRow, PollRow, ReasonRow, 
 
 @dataclass(frozen=True, slots=True)
 class Disclosure:
-    """What the workshop allows the poll sections to show."""
+    """What the workshop and the digest's audience allow the poll sections to show."""
 
-    chatham: bool
+    unattributed: bool  # name nobody: the Chatham House Rule, or a digest for the channel
     display_names: Mapping[str, str]
     mention: Callable[[str, str], str]
     sectors: Mapping[str, str] | None  # user id -> sector label; None when sector tagging is off
     min_group: int
+    withheld: frozenset[int] = frozenset()  # poll ids whose results this audience may not see
 
 
 def poll_sections(
@@ -44,11 +45,13 @@ def poll_sections(
         poll_votes = votes_by_poll.get(row.id, [])
         if not poll_votes and row.state in UNPOSTED_POLL_STATES:
             continue
+        withheld = row.id in disclosure.withheld  # its votes were never loaded for this audience
         poll_options = options_by_poll[row.id]
-        named = not disclosure.chatham and not row.anonymous
+        named = not disclosure.unattributed and not row.anonymous
         section = _poll(row, len(sections) + 1, poll_options, poll_votes, named, disclosure.display_names)
         by_sector: tuple[SectorResult, ...] = ()
-        if disclosure.sectors is not None and not row.anonymous:  # anonymous voter keys cannot be linked
+        # Anonymous voter keys cannot be linked to a sector; withheld results have no votes to break down.
+        if disclosure.sectors is not None and not row.anonymous and not withheld:
             by_sector = sector_results(poll_options, poll_votes, disclosure.sectors, disclosure.min_group)
         reason_items = poll_reasons(
             reasons_by_poll.get(row.id, []),
@@ -57,7 +60,9 @@ def poll_sections(
             attribute=named,
             display_names=disclosure.display_names,
         )
-        sections.append(replace(section, reasons=reason_items, by_sector=by_sector))
+        sections.append(
+            replace(section, reasons=reason_items, by_sector=by_sector, results_withheld=withheld)
+        )
         ids.append(row.id)
     return tuple(sections), tuple(ids)
 

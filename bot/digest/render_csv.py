@@ -1,12 +1,15 @@
 """CSV digest tables: `responses` (one row per response), `polls` (one row per poll option), `reasons`
 (one row per poll reason) or `sectors` (one row per poll, sector and option).
 
-UTF-8 with a byte-order mark so spreadsheet programs detect the encoding. Cells that a spreadsheet would
-run as a formula (starting with = + - @ or a control character) get a leading apostrophe.
+UTF-8 with a byte-order mark so spreadsheet programs detect the encoding. A text cell in which a formula
+could start gets a leading apostrophe (OWASP's advice): a trigger (= + - @, tab, CR, or their full-width
+forms) at the start of the cell after optional whitespace, or after a separator some spreadsheet
+programs or locales split cells on (; , tab, CR, LF).
 """
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 
 from bot.digest.model import Digest
@@ -55,11 +58,11 @@ SECTOR_COLUMNS = (
     "percent",
 )
 TABLES = ("responses", "polls", "reasons", "sectors")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = re.compile(r"(?:^|[;,\t\r\n])\s*[=+\-@\t\r＝＋－＠]")
 
 
 def _safe(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and _FORMULA.search(value):
         return "'" + value
     return value
 
@@ -95,6 +98,7 @@ def _responses(digest: Digest) -> Iterable[tuple[object, ...]]:
 def _polls(digest: Digest) -> Iterable[tuple[object, ...]]:
     for p in digest.polls:
         for o in p.options:
+            withheld = p.results_withheld  # blank counts, rather than zeros that look like results
             yield (
                 p.number,
                 p.question,
@@ -102,11 +106,11 @@ def _polls(digest: Digest) -> Iterable[tuple[object, ...]]:
                 "yes" if p.anonymous else "no",
                 p.phase or "",
                 p.pair_key or "",
-                p.total_voters,
+                "" if withheld else p.total_voters,
                 o.position,
                 o.label,
-                o.votes,
-                f"{o.percent:.1f}",
+                "" if withheld else o.votes,
+                "" if withheld else f"{o.percent:.1f}",
             )
 
 

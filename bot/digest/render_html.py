@@ -56,6 +56,8 @@ def render_html(digest: Digest) -> str:
         f'<header>\n<h1 dir="auto">{_e(fmt.one_line(digest.title))}</h1>\n',
         f'<p class="meta">{_e(fmt.date_range(digest.starts_at, digest.ends_at))} · {_e(digest.channel)}</p>\n',
     ]
+    if audience := fmt.audience_notice(digest):
+        out.append(f'<p class="notice">{_e(audience)}</p>\n')
     if digest.chatham_house:
         out.append(f'<p class="notice">{_e(fmt.CHATHAM_NOTICE)}</p>\n')
     if sectors := fmt.sector_notice(digest):
@@ -71,7 +73,7 @@ def render_html(digest: Digest) -> str:
     if digest.questions:
         out.append('<section id="questions">\n<h2>Questions</h2>\n')
         for question in digest.questions:
-            _question(out, question, digest.sector_tagging)
+            _question(out, question, digest)
         out.append("</section>\n")
     if digest.polls:
         out.append('<section id="polls">\n<h2>Polls</h2>\n')
@@ -89,19 +91,16 @@ def render_html(digest: Digest) -> str:
     return "".join(out)
 
 
-def _question(out: list[str], question: QuestionSection, sector_tagging: bool) -> None:
+def _question(out: list[str], question: QuestionSection, digest: Digest) -> None:
     out.append(f'<article class="question" id="q{question.number}">\n')
     out.append(f"<h3>Question {question.number} · {_e(fmt.phase_label(question.phase))}</h3>\n")
     out.append(f'<p class="text" dir="auto"><strong>{_e(question.text)}</strong></p>\n')
-    rate = (
-        f" · response rate {fmt.response_rate(question.response_rate)}"
-        if question.response_rate is not None
-        else ""
-    )
-    out.append(f'<p class="meta">{_e(fmt.plural(len(question.responses), "response"))}{rate}</p>\n')
+    answered = fmt.answered(question, digest.participation)
+    rate = f" · {answered}" if answered else ""
+    out.append(f'<p class="meta">{_e(fmt.plural(len(question.responses), "response") + rate)}</p>\n')
     if question.responses:
         out.append('<ol class="responses">\n')
-        out.extend(_response(item, sector_tagging) for item in question.responses)
+        out.extend(_response(item, digest.sector_tagging) for item in question.responses)
         out.append("</ol>\n")
     if question.conclusion:
         out.append(
@@ -124,6 +123,10 @@ def _poll(out: list[str], poll: PollSection) -> None:
     out.append(f'<article class="poll" id="p{poll.number}">\n<h3>Poll {poll.number}</h3>\n')
     out.append(f'<p class="text" dir="auto"><strong>{_e(poll.question)}</strong></p>\n')
     out.append(f'<p class="caption">{_e(fmt.poll_caption(poll))}</p>\n')
+    if poll.results_withheld:
+        options = "".join(f'<li dir="auto">{_e(option.label)}</li>' for option in poll.options)
+        out.append(f'<ul class="options">{options}</ul>\n</article>\n')
+        return
     out.append(bar_chart(poll.question, poll.options) + "\n")
     out.append(
         '<table><thead><tr><th>Option</th><th class="n">Votes</th><th class="n">Share</th></tr></thead><tbody>\n'
@@ -210,11 +213,15 @@ def _participation(out: list[str], digest: Digest) -> None:
         out.append(
             '<table><thead><tr><th>Question</th><th class="n">Responses</th><th class="n">Respondents</th>'
         )
-        out.append('<th class="n">Rate</th></tr></thead><tbody>\n')
+        out.append(
+            '<th class="n">Invited who answered</th><th class="n">Rate</th><th class="n">Others who answered</th>'
+            "</tr></thead><tbody>\n"
+        )
         for q in digest.questions:
             out.append(
                 f'<tr><td dir="auto">{q.number}. {_e(fmt.one_line(q.text))}</td><td class="n">{len(q.responses):,}</td>'
-                f'<td class="n">{q.respondents:,}</td><td class="n">{fmt.response_rate(q.response_rate)}</td></tr>\n'
+                f'<td class="n">{q.respondents:,}</td><td class="n">{fmt.invited_cell(q, part)}</td>'
+                f'<td class="n">{fmt.response_rate(q.response_rate)}</td><td class="n">{fmt.others_cell(q)}</td></tr>\n'
             )
         out.append("</tbody></table>\n")
     if part.per_day:

@@ -29,7 +29,12 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
             "sector_tagging": digest.sector_tagging,
             "sector_min_group": digest.sector_min_group,
         },
-        "filter": {"phase": digest.phase, "since": _time(digest.since), "until": _time(digest.until)},
+        "filter": {
+            "phase": digest.phase,
+            "since": _time(digest.since),
+            "until": _time(digest.until),
+            "audience": str(digest.audience),
+        },
         "summary": {
             "participants": part.participants,
             "invited": part.invited,
@@ -63,6 +68,8 @@ def _question(question: QuestionSection) -> dict[str, Any]:
         "posted_at": _time(question.posted_at),
         "conclusion": question.conclusion,
         "respondents": question.respondents,
+        "invited_respondents": question.invited_respondents,
+        "other_respondents": question.other_respondents,
         "response_rate": question.response_rate,
         "response_count": len(question.responses),
         "responses": [
@@ -87,6 +94,7 @@ def _poll(poll: PollSection) -> dict[str, Any]:
         "phase": poll.phase,
         "pair_key": poll.pair_key,
         "state": poll.state,
+        "results_withheld": poll.results_withheld,
         "total_voters": poll.total_voters,
         "total_votes": poll.total_votes,
         "mean": poll.mean,

@@ -1,14 +1,44 @@
-"""Markdown digest: clean and pasteable into a document. Responses are quoted verbatim, line by line."""
+"""Markdown digest: clean and pasteable into a document. Responses are quoted line by line.
+
+Every string a participant or organiser wrote goes through `_md` (or `_cell` for one-line cells): Markdown
+and inline-HTML syntax is escaped, so `<img …>`, `![](…)`, links, HTML comments, emphasis, headings and
+lists render as the literal text that was written, never as markup.
+"""
+
+import re
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
 
+# Characters that start Markdown or HTML syntax anywhere in a line, and an "&" that would start an entity.
+# ("!" needs a "[" and ">" a "<" to do harm mid-line, and both of those are escaped.)
+_INLINE = re.compile(r"[\\`*_\[\]<|~]|&(?=#?[0-9A-Za-z]+;)")
+# What makes a line a heading, quote, list item or setext underline ("# ", "> ", "- ", "+ ", "==="), or an
+# ordered item ("1. ", "2) ").
+_LINE_START = re.compile(r"^([ \t]*|[ \t]*\d+)((?<=\d)[.)]|(?<!\d)[-+=#>])", re.MULTILINE)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char == "<":  # an entity, not "\<": not every Markdown flavour honours that escape
+        return "&lt;"
+    if char == "&":
+        return "&amp;"
+    return "\\" + char
+
+
+def _md(text: str) -> str:
+    """User text as literal Markdown text (line breaks kept)."""
+    return _LINE_START.sub(r"\1\\\2", _INLINE.sub(_escape_char, text))
+
 
 def render_markdown(digest: Digest) -> str:
-    out: list[str] = [f"# {fmt.one_line(digest.title)}", ""]
+    out: list[str] = [f"# {_md(fmt.one_line(digest.title))}", ""]
     out.append(f"**Date:** {fmt.date_range(digest.starts_at, digest.ends_at)}  ")
     out.append(f"**Channel:** {_cell(digest.channel)}")
     out.append("")
+    if audience := fmt.audience_notice(digest):
+        out += [f"_{audience}_", ""]
     if digest.chatham_house:
         out += [f"_{fmt.CHATHAM_NOTICE}_", ""]
     if sectors := fmt.sector_notice(digest):
@@ -16,12 +46,12 @@ def render_markdown(digest: Digest) -> str:
     if note := fmt.window_note(digest):
         out += [f"_{note}_", ""]
     if digest.description:
-        out += [digest.description, ""]
+        out += [_md(digest.description), ""]
     out += ["## Summary", "", " ".join(fmt.summary_sentences(digest)), ""]
     if digest.questions:
         out += ["## Questions", ""]
     for question in digest.questions:
-        out += _question(question, digest.sector_tagging)
+        out += _question(question, digest)
     if digest.polls:
         out += ["## Polls", ""]
     for poll in digest.polls:
@@ -35,24 +65,22 @@ def render_markdown(digest: Digest) -> str:
 
 
 def _cell(text: str) -> str:
-    return fmt.one_line(text).replace("\\", "\\\\").replace("|", "\\|")
+    return _md(fmt.one_line(text))
 
 
 def _quote(text: str) -> list[str]:
-    return [f"> {line}" if line else ">" for line in text.split("\n")]
+    """User text as a block quote, escaped."""
+    return [f"> {line}" if line else ">" for line in _md(text).split("\n")]
 
 
-def _question(question: QuestionSection, sector_tagging: bool) -> list[str]:
+def _question(question: QuestionSection, digest: Digest) -> list[str]:
     out = [f"### Question {question.number} · {fmt.phase_label(question.phase)}", ""]
-    out += [question.text, ""]
-    rate = (
-        f" · response rate {fmt.response_rate(question.response_rate)}"
-        if question.response_rate is not None
-        else ""
-    )
+    out += [_md(question.text), ""]
+    answered = fmt.answered(question, digest.participation)
+    rate = f" · {answered}" if answered else ""
     out += [f"_{fmt.plural(len(question.responses), 'response')}{rate}_", ""]
     for item in question.responses:
-        out += _response(item, sector_tagging)
+        out += _response(item, digest.sector_tagging)
     if question.conclusion:
         out += ["**Conclusion**", "", *_quote(question.conclusion), ""]
     return out
@@ -68,7 +96,9 @@ def _response(item: ResponseItem, sector_tagging: bool) -> list[str]:
 
 
 def _poll(poll: PollSection) -> list[str]:
-    out = [f"### Poll {poll.number}", "", poll.question, "", f"_{fmt.poll_caption(poll)}_", ""]
+    out = [f"### Poll {poll.number}", "", _md(poll.question), "", f"_{fmt.poll_caption(poll)}_", ""]
+    if poll.results_withheld:
+        return [*out, "Options: " + " · ".join(_cell(option.label) for option in poll.options), ""]
     out += ["| Option | Votes | Share | |", "|---|--:|--:|---|"]
     out += [
         f"| {_cell(option.label)} | {option.votes:,} | {fmt.percent(option.percent)} | {fmt.bar(option.percent)} |"
@@ -142,10 +172,13 @@ def _participation(digest: Digest) -> list[str]:
         line += f": {part.invited_participants:,} of {part.invited:,} invited took part"
     out += [line + ".", ""]
     if digest.questions:
-        out += ["| Question | Responses | Respondents | Response rate |", "|---|--:|--:|--:|"]
+        out += [
+            "| Question | Responses | Respondents | Invited who answered | Response rate | Others who answered |",
+            "|---|--:|--:|--:|--:|--:|",
+        ]
         out += [
             f"| {q.number}. {_cell(q.text)} | {len(q.responses):,} | {q.respondents:,} | "
-            f"{fmt.response_rate(q.response_rate)} |"
+            f"{fmt.invited_cell(q, part)} | {fmt.response_rate(q.response_rate)} | {fmt.others_cell(q)} |"
             for q in digest.questions
         ]
         out.append("")

@@ -110,6 +110,8 @@ def render_pdf(digest: Digest) -> bytes:
     pdf.add_page()
     pdf.write_text(fmt.one_line(digest.title), 18, "B")
     pdf.write_text(f"{fmt.date_range(digest.starts_at, digest.ends_at)} · {digest.channel}", grey=True)
+    if audience := fmt.audience_notice(digest):
+        pdf.write_text(audience, 9.5, "I", grey=True)
     if digest.chatham_house:
         pdf.write_text(fmt.CHATHAM_NOTICE, 9.5, "I", grey=True)
     if sectors := fmt.sector_notice(digest):
@@ -124,7 +126,7 @@ def render_pdf(digest: Digest) -> bytes:
     if digest.questions:
         pdf.heading("Questions", 14)
     for question in digest.questions:
-        _question(pdf, question, digest.sector_tagging)
+        _question(pdf, question, digest)
     if digest.polls:
         pdf.heading("Polls", 14)
     for poll in digest.polls:
@@ -137,19 +139,16 @@ def render_pdf(digest: Digest) -> bytes:
     return bytes(pdf.output())
 
 
-def _question(pdf: _Pdf, question: QuestionSection, sector_tagging: bool) -> None:
+def _question(pdf: _Pdf, question: QuestionSection, digest: Digest) -> None:
     pdf.heading(f"Question {question.number} · {fmt.phase_label(question.phase)}", 12)
     pdf.write_text(question.text, 11, "B")
-    rate = (
-        f" · response rate {fmt.response_rate(question.response_rate)}"
-        if question.response_rate is not None
-        else ""
-    )
+    answered = fmt.answered(question, digest.participation)
+    rate = f" · {answered}" if answered else ""
     pdf.write_text(fmt.plural(len(question.responses), "response") + rate, 9, grey=True)
     for item in question.responses:
         pdf.ln(1.5)
         pdf.write_text(item.text, indent=5)
-        byline = fmt.byline(item, sector_tagging)
+        byline = fmt.byline(item, digest.sector_tagging)
         by = [byline] if byline else []
         if item.edited:
             by.append("edited")
@@ -186,6 +185,9 @@ def _poll(pdf: _Pdf, poll: PollSection) -> None:
     pdf.write_text(poll.question, 11, "B")
     pdf.write_text(fmt.poll_caption(poll), 9, grey=True)
     pdf.ln(1)
+    if poll.results_withheld:
+        pdf.write_text(" · ".join(option.label for option in poll.options), 9.5)
+        return
     _bars(pdf, poll.options, pdf.epw * 0.6)
     for option in poll.options:
         if option.voters:
@@ -264,11 +266,14 @@ def _participation(pdf: _Pdf, digest: Digest) -> None:
                 f"{q.number}. {fmt.one_line(q.text)}",
                 f"{len(q.responses):,}",
                 f"{q.respondents:,}",
+                fmt.invited_cell(q, part),
                 fmt.response_rate(q.response_rate),
+                fmt.others_cell(q),
             )
             for q in digest.questions
         ]
-        _table(pdf, ("Question", "Responses", "Respondents", "Rate"), rows, (55, 15, 17, 13))
+        header = ("Question", "Responses", "Respondents", "Invited who answered", "Rate", "Others")
+        _table(pdf, header, rows, (40, 14, 16, 14, 10, 11))
     if part.per_day:
         rows = [(d.date, f"{d.responses:,}") for d in part.per_day]
         _table(pdf, (f"Day ({digest.timezone})", "Responses"), rows, (60, 40))

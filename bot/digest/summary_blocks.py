@@ -35,6 +35,8 @@ def _section(text: str) -> dict[str, Any]:
 def summary_blocks(digest: Digest) -> list[dict[str, Any]]:
     title = fit(escape(fmt.one_line(digest.title)), HEADER_LIMIT)
     meta = f"{fmt.date_range(digest.starts_at, digest.ends_at)} · {escape(digest.channel)}"
+    if audience := fmt.audience_notice(digest):
+        meta += f"\n_{audience}_"
     if digest.chatham_house:
         meta += "\n_Chatham House Rule: nothing is attributed._"
     if note := fmt.window_note(digest):
@@ -64,6 +66,8 @@ def _context(text: str) -> dict[str, Any]:
 
 def _poll(poll: PollSection) -> str:
     head = f"*Poll {poll.number}:* {escape(fmt.one_line(poll.question))}\n_{escape(fmt.poll_caption(poll))}_"
+    if poll.results_withheld:
+        return _bounded(head, [f"• {escape(fmt.one_line(option.label))}" for option in poll.options])
     lines = [
         f"`{fmt.bar(option.percent, 12):<13}` {fmt.percent(option.percent)} ({option.votes:,}) "
         f"{escape(fmt.one_line(option.label))}"

@@ -19,6 +19,7 @@ from slack_requests import (
 from sqlmodel import select
 
 from bot import blocks, home, nudges
+from bot.digest.audience import Audience
 from bot.digest.compile import compile_digest
 from bot.scheduler import Scheduler
 from storage.db import Database
@@ -236,7 +237,7 @@ def test_deleting_your_answer_makes_you_waiting_and_nudgeable_again_and_leaves_n
     def seen() -> tuple[bool, bool, int | None, int]:
         waiting = [w.question_id for w in home.gather(bot.deps, PARTICIPANT, None).waiting]
         due = [n.user_id for n in nudges.pending(bot.deps)]
-        participation = compile_digest(database, "test-workshop").participation
+        participation = compile_digest(database, "test-workshop", audience=Audience.ORGANISERS).participation
         organiser = home.gather(bot.deps, ORGANISER, None).organised[0]
         assert organiser.replied == participation.invited_participants
         return (

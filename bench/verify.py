@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from bench.payloads import Click, Reply
 from bench.servers import VOTER_SECRET
-from bot.polls import delivery_key, voter_key
+from bot.polls.rules import delivery_key, voter_key
 from storage.db import Database
 from storage.models import Poll, ProcessedEvent, Response, Vote
 

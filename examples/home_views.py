@@ -11,9 +11,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import home, home_blocks
-from bot.deps import build_deps
-from bot.settings import load_settings
+from bot.home import blocks as home_blocks
+from bot.home import service as home
+from bot.runtime.deps import build_deps
+from bot.runtime.settings import load_settings
 
 ROLES = {"organiser": "U0123ABCD", "chair": "U0456EFGH", "participant": "U0BBB2222"}
 DURING_THE_SESSION = datetime(2017, 5, 15, 14, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.polls import voter_key
-from bot.settings import load_settings
+from bot.polls.rules import voter_key
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import (
     Poll,

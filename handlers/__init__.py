@@ -2,7 +2,7 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.deps import Deps
+from bot.runtime.deps import Deps
 from handlers import actions, commands, events, home, views
 
 

@@ -1,7 +1,7 @@
 """Clicks (block_actions) on poll and question messages. Store or check, ack, then reply.
 
 Polls: vote, change, toggle, remove, close, add a reason. The vote is stored (deduplicated on the click's
-action_ts, by bot.polls) before the ack; the voter's ephemeral confirmation goes through the response_url
+action_ts, by bot.polls.rules) before the ack; the voter's ephemeral confirmation goes through the response_url
 afterwards, and the message itself is re-rendered by the scheduler's coalescing updater, never here.
 
 Questions: "Answer privately" and the overflow's "Close with a conclusion" open their modal, after a
@@ -15,9 +15,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import blocks as question_blocks
-from bot import poll_blocks, poll_updates, polls, question_controls
-from bot.deps import Deps
+from bot.polls import blocks as poll_blocks
+from bot.polls import rules as polls
+from bot.polls import updates as poll_updates
+from bot.questions import blocks as question_blocks
+from bot.questions import controls as question_controls
+from bot.runtime.deps import Deps
 from handlers import views
 
 logger = logging.getLogger(__name__)

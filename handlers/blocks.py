@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from bot.mrkdwn import escape, truncate
-from bot.status import UPCOMING_STATES, WorkshopStatus
+from bot.questions.status import UPCOMING_STATES, WorkshopStatus
+from bot.text import escape, truncate
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50

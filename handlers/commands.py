@@ -8,10 +8,15 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import commands, data_rights, digest_delivery, nudges, poll_blocks, poll_updates, polls, status
-from bot.deps import Deps
-from bot.ids import parse_id
-from bot.mrkdwn import escape
+from bot import commands
+from bot.digest import delivery as digest_delivery
+from bot.people import data_rights
+from bot.polls import blocks as poll_blocks
+from bot.polls import rules as polls
+from bot.polls import updates as poll_updates
+from bot.questions import nudges, status
+from bot.runtime.deps import Deps
+from bot.text import escape, parse_id
 from handlers import blocks, views
 
 logger = logging.getLogger(__name__)

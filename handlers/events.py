@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import answers, replies, workspace
-from bot.deps import Deps
+from bot.people import workspace
+from bot.questions import answers, replies
+from bot.runtime.deps import Deps
 from handlers import payloads
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot import digest_delivery, home, home_blocks
-from bot.deps import Deps
-from bot.ids import parse_id
+from bot.digest import delivery as digest_delivery
+from bot.home import blocks as home_blocks
+from bot.home import service as home
+from bot.runtime.deps import Deps
+from bot.text import parse_id
 from storage.models import Workshop
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.replies import MessageKind, ThreadMessage, file_names
+from bot.questions.replies import MessageKind, ThreadMessage, file_names
 
 POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 

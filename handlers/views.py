@@ -14,17 +14,21 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import answers, poll_blocks, poll_updates, polls, question_controls
-from bot import blocks as question_blocks
-from bot.deps import Deps
-from bot.ids import parse_id
-from bot.settings import Settings
+from bot.polls import blocks as poll_blocks
+from bot.polls import rules as polls
+from bot.polls import updates as poll_updates
+from bot.questions import answers
+from bot.questions import blocks as question_blocks
+from bot.questions import controls as question_controls
+from bot.runtime.deps import Deps
+from bot.runtime.settings import Settings
+from bot.text import parse_id
 
 logger = logging.getLogger(__name__)
 
 OPEN_TIMEOUT_SECONDS = 2.0  # trigger_ids expire after 3 s, and the command must be acked within 3 s
 EXPIRED = "This form has expired; open it again from the message."
-TEXT_FIELD = "text"  # block_id and action_id of the question modals' input (bot.blocks)
+TEXT_FIELD = "text"  # block_id and action_id of the question modals' input (bot.questions.blocks)
 
 
 def modal_client(settings: Settings) -> AsyncWebClient:

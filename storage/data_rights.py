@@ -132,7 +132,7 @@ def polls_created_by(session: Session, user_id: str) -> list[dict[str, Any]]:
 
 
 def early_replies_of(session: Session, user_id: str) -> list[dict[str, Any]]:
-    """Thread replies kept for at most an hour until their question's ts is recorded (bot.replies)."""
+    """Thread replies kept for at most an hour until their question's ts is recorded (bot.questions.replies)."""
     statement = select(EarlyReply).where(EarlyReply.user_id == user_id).order_by(col(EarlyReply.id))
     return [
         {"channel": reply.channel_id, "text": reply.text, "received_at": reply.received_at.isoformat()}

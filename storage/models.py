@@ -167,7 +167,7 @@ class Workshop(SQLModel, table=True):
     source_digest: str = Field(default="", max_length=64)  # hash of the loaded definition
     revision: int = 1  # bumped on every change; running schedulers watch it
     active: bool = True  # False after app_uninstalled / the bot token's tokens_revoked
-    # Why it is inactive: bot.workspace reactivates only what an uninstall or revocation stopped.
+    # Why it is inactive: bot.people.workspace reactivates only what an uninstall or revocation stopped.
     inactive_reason: str | None = Field(default=None, max_length=32)
     created_at: datetime = _time(default_factory=utc_now)
     updated_at: datetime = _time(default_factory=utc_now)

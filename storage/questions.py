@@ -42,7 +42,7 @@ def ids_by_messages(session: Session, messages: set[tuple[str, str]]) -> dict[tu
 
 @dataclass(frozen=True, slots=True)
 class AnswerWindow:
-    """What decides whether a question takes answers (bot.replies.is_open_for_answers)."""
+    """What decides whether a question takes answers (bot.questions.replies.is_open_for_answers)."""
 
     state: str
     close_at: datetime | None

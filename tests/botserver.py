@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import uvicorn
 
-from bot.deps import Deps, build_deps
-from bot.scheduler import Scheduler
-from bot.server import create_asgi
-from bot.settings import load_settings
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.server import create_asgi
+from bot.runtime.settings import load_settings
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 VOTER_SECRET = "test-voter-secret-0123456789abcdef"

@@ -25,12 +25,12 @@ from slack_requests import SlackSender, block_actions, submit_text_view
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlmodel import col
 
-from bot import polls
-from bot.deps import build_deps
-from bot.poll_blocks import ADD_REASON_ACTION, REASON_CALLBACK
-from bot.polls import DELIVERY_KEY_PREFIX, voter_key
-from bot.scheduler import Scheduler
-from bot.settings import load_settings, sqlite_path
+from bot.polls import rules as polls
+from bot.polls.blocks import ADD_REASON_ACTION, REASON_CALLBACK
+from bot.polls.rules import DELIVERY_KEY_PREFIX, voter_key
+from bot.runtime.deps import build_deps
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.settings import load_settings, sqlite_path
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Poll, PollOption, PollReason, PollState, ProcessedEvent, Vote

@@ -7,10 +7,10 @@ import pytest
 from fakeslack import FakeSlack
 from sqlmodel import select
 
-from bot import answers
-from bot.deps import Deps, build_deps
 from bot.digest import Audience, compile_digest, render
-from bot.settings import load_settings
+from bot.questions import answers
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import Question, Response
 from tests.botserver import bot_settings

@@ -11,11 +11,11 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, thread_reply_event
 from sqlmodel import select
 
-from bot.backfill import Budget, run_backfill
-from bot.deps import Deps, build_deps
-from bot.replies import MessageKind, ThreadMessage, record_message
-from bot.scheduler import HEARTBEAT
-from bot.settings import load_settings
+from bot.questions.backfill import Budget, run_backfill
+from bot.questions.replies import MessageKind, ThreadMessage, record_message
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.scheduler import HEARTBEAT
+from bot.runtime.settings import load_settings
 from storage import heartbeats
 from storage.db import Database
 from storage.models import Response

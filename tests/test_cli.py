@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.runtime.cli import main
 from storage import migrate
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "industrial-strategy.toml"

@@ -10,7 +10,7 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, slash_command
 from sqlmodel import SQLModel, func, select
 
-from bot.data_rights import (
+from bot.people.data_rights import (
     DataRightsError,
     Held,
     apply_retention,
@@ -19,8 +19,8 @@ from bot.data_rights import (
     forget_person,
     purge_workshop,
 )
-from bot.polls import delivery_key, voter_key
-from bot.settings import load_settings, sqlite_path
+from bot.polls.rules import delivery_key, voter_key
+from bot.runtime.settings import load_settings, sqlite_path
 from storage.db import Database
 from storage.models import (
     EarlyReply,

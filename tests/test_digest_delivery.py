@@ -15,9 +15,9 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, slash_command
 from sqlmodel import select
 
-from bot.deps import Deps, build_deps
-from bot.digest_delivery import Destination, DigestRefused, authorise, deliver
-from bot.settings import load_settings
+from bot.digest.delivery import Destination, DigestRefused, authorise, deliver
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import PollState, Question, ResponseSource, Role, RoleName, Workshop
 from tests.botserver import SIGNING_SECRET, bot_settings, running_bot

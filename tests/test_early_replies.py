@@ -17,9 +17,9 @@ from sqlmodel import Session, func, select
 from test_backfill import posted_question
 from test_http_runtime import responses
 
-from bot import replies
-from bot.posting import post_question
-from bot.scheduler import Scheduler
+from bot.questions import replies
+from bot.questions.posting import post_question
+from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import EarlyReply, ResponseSource
 from tests.botserver import SIGNING_SECRET, running_bot

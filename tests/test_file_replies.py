@@ -12,8 +12,8 @@ from slack_requests import (
 from test_backfill import deps, posted_question  # noqa: F401
 from test_http_runtime import QUESTION_TS, bot, question_id, responses, sender  # noqa: F401
 
-from bot.backfill import run_backfill
-from bot.deps import Deps
+from bot.questions.backfill import run_backfill
+from bot.runtime.deps import Deps
 from storage import responses as stored_responses
 from storage.db import Database
 from tests.factories import CHANNEL

@@ -25,7 +25,7 @@ from slack_requests import (
 )
 from sqlmodel import select
 
-from bot import home_blocks
+from bot.home import blocks as home_blocks
 from storage.db import Database
 from storage.models import Response
 from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
@@ -209,7 +209,7 @@ def test_signed_body_slack_would_never_send_gets_a_quick_400_with_one_log_line(
     assert response.headers["X-Slack-No-Retry"] == "1"
     assert time.monotonic() - started < 2
     assert dispatched == []
-    refusals = [r for r in caplog.records if r.name == "bot.front_door"]
+    refusals = [r for r in caplog.records if r.name == "bot.runtime.front_door"]
     assert [(r.levelno, "(400)" in r.getMessage()) for r in refusals] == [(logging.WARNING, True)]
     assert [r for r in caplog.records if r.exc_info] == []
     assert stored_texts(database) == []

@@ -9,9 +9,11 @@ import pytest
 from fakeslack import FakeSlack
 from sqlmodel import select
 
-from bot import home, home_blocks, polls
-from bot.deps import Deps, build_deps
-from bot.settings import load_settings
+from bot.home import blocks as home_blocks
+from bot.home import service as home
+from bot.polls import rules as polls
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import Invitee, Poll, PollOption, PollState, Question, Response, ResponseSource, Vote
 from tests.botserver import bot_settings

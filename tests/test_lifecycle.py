@@ -18,10 +18,11 @@ from slack_requests import (
 )
 from sqlmodel import select
 
-from bot import blocks, home, nudges
 from bot.digest.audience import Audience
 from bot.digest.compile import compile_digest
-from bot.scheduler import Scheduler
+from bot.home import service as home
+from bot.questions import blocks, nudges
+from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import Invitee, Question, Response, Workshop
 from tests.botserver import SIGNING_SECRET, RunningBot, running_bot

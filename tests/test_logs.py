@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from sqlalchemy.exc import IntegrityError
 
-from bot.logs import configure_logging, logging_config
+from bot.runtime.logs import configure_logging, logging_config
 from storage.db import Database
 from storage.models import ProcessedEvent
 from tests.botserver import free_socket

@@ -7,9 +7,9 @@ import pytest
 from fakeslack import FakeSlack
 from sqlmodel import select
 
-from bot import nudges
-from bot.deps import Deps, build_deps
-from bot.settings import load_settings
+from bot.questions import nudges
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import Invitee, Question, Response, ResponseSource, Workshop
 from tests.botserver import bot_settings

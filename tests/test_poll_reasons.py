@@ -10,7 +10,7 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, block_actions, submit_text_view
 from sqlmodel import select
 
-from bot.poll_blocks import ADD_REASON_ACTION, REASON_CALLBACK
+from bot.polls.blocks import ADD_REASON_ACTION, REASON_CALLBACK
 from storage.db import Database
 from storage.models import Poll, PollOption, PollReason, PollState
 from tests.botserver import SIGNING_SECRET, RunningBot, running_bot

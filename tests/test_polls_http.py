@@ -23,9 +23,10 @@ from slack_requests import (
 )
 from sqlmodel import select
 
-from bot import poll_updates, polls
-from bot.deps import build_deps
-from bot.settings import load_settings
+from bot.polls import rules as polls
+from bot.polls import updates as poll_updates
+from bot.runtime.deps import build_deps
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import Poll, PollKind, PollOption, PollState, ProcessedEvent, Vote
 from tests.botserver import SIGNING_SECRET, VOTER_SECRET, RunningBot, bot_settings, running_bot

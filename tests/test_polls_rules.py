@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import poll_blocks
-from bot.poll_input import (
+from bot.polls import blocks as poll_blocks
+from bot.polls.grammar import (
     AGREEMENT_SCALE,
     MAX_OPTION_LENGTH,
     MAX_OPTIONS,
@@ -21,7 +21,7 @@ from bot.poll_input import (
     parse_command,
     split_parts,
 )
-from bot.polls import OptionCount, PollView, ReasonPrompt, voter_key
+from bot.polls.rules import OptionCount, PollView, ReasonPrompt, voter_key
 from storage.models import Poll, PollKind, PollState
 
 NOW = datetime(2030, 5, 15, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
-from bot.cli import main
+from bot.runtime.cli import main
 from storage.db import Database
 from storage.models import ProcessedEvent
 

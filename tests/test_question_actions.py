@@ -16,7 +16,7 @@ from slack_requests import (
 )
 from sqlmodel import select
 
-from bot.blocks import (
+from bot.questions.blocks import (
     ANSWER_PRIVATELY_ACTION,
     CONCLUSION_CALLBACK,
     PRIVATE_ANSWER_CALLBACK,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.replies import MessageKind, Outcome, ThreadMessage, record_message
+from bot.questions.replies import MessageKind, Outcome, ThreadMessage, record_message
 from storage.db import Database
 from storage.models import Response
 from tests.factories import CHANNEL, add_question, add_workshop
@@ -128,7 +128,7 @@ def test_delete_arriving_before_the_original_leaves_it_deleted(database: Databas
 def test_a_batch_of_deliveries_applies_each_once_whatever_it_mixes(
     database: Database, question_id: int
 ) -> None:
-    from bot.replies import Delivery, apply_deliveries
+    from bot.questions.replies import Delivery, apply_deliveries
 
     batch = [
         reply(ts="1900000001.000001", text="first", event_id="EvA"),

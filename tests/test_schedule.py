@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import EventClock, ScheduleError, format_local, is_nonexistent, timezone_named, to_utc
+from bot.workshops.schedule import (
+    EventClock,
+    ScheduleError,
+    format_local,
+    is_nonexistent,
+    timezone_named,
+    to_utc,
+)
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fakeslack import FakeSlack
 
-from bot.deps import Deps, build_deps
-from bot.posting import post_question
-from bot.scheduler import Scheduler
-from bot.settings import load_settings
+from bot.questions.posting import post_question
+from bot.runtime.deps import Deps, build_deps
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import PostState, Question
 from tests.botserver import bot_settings

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 from sqlmodel import select
 
-from bot.socket_mode import Backoff, ReconnectingClient
+from bot.runtime.socket_mode import Backoff, ReconnectingClient
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Response
@@ -153,7 +153,7 @@ def test_socket_mode_that_cannot_connect_says_why_backs_off_and_reports_503_unti
         "(invalid_auth); retrying in 2 s",
         "(invalid_auth); retrying in 2 s",  # capped
     ]
-    assert all(" WARNING bot.socket_mode Socket Mode cannot connect: " in line for line in failures)
+    assert all(" WARNING bot.runtime.socket_mode Socket Mode cannot connect: " in line for line in failures)
     assert "Traceback" not in text
     assert bot.returncode == 0  # SIGTERM shuts down cleanly
 
@@ -202,7 +202,7 @@ def test_a_rate_limited_connection_request_waits_as_long_as_slack_asks_and_logs_
 
     async def scenario() -> str:
         client = ReconnectingClient(app_token="xapp-1-x", web_client=Web(), backoff=Backoff(cap=60))  # type: ignore[arg-type]
-        monkeypatch.setattr("bot.socket_mode.asyncio.sleep", sleep)
+        monkeypatch.setattr("bot.runtime.socket_mode.asyncio.sleep", sleep)
         try:
             return await client.issue_new_wss_url()
         finally:
@@ -211,7 +211,9 @@ def test_a_rate_limited_connection_request_waits_as_long_as_slack_asks_and_logs_
 
     assert asyncio.run(scenario()) == "wss://example.invalid/link"
     assert slept == [7, 2]
-    assert [r.getMessage().split("failed ")[1] for r in caplog.records if r.name == "bot.socket_mode"] == [
+    assert [
+        r.getMessage().split("failed ")[1] for r in caplog.records if r.name == "bot.runtime.socket_mode"
+    ] == [
         "(ratelimited); retrying in 7 s",
         "(invalid_auth); retrying in 2 s",
     ]

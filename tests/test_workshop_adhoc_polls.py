@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from test_polls_http import create, wait_until
 from test_workshop_loader import BASE
 
-from bot.workshops import LoadReport, describe_workshop, load_workshop, parse_workshop_text
+from bot.workshops.catalog import LoadReport, describe_workshop, load_workshop, parse_workshop_text
 from storage.db import Database
 from storage.models import Poll, PollState
 from tests.botserver import SIGNING_SECRET, running_bot

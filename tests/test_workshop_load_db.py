@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 from test_workshop_loader import BASE, EXAMPLE, edited
 
-from bot.workshops import (
+from bot.workshops.catalog import (
     LoadReport,
     WorkshopFileError,
     WorkshopNotFound,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.poll_input import PollInputError, PollRequest, build_request
-from bot.workshops import (
+from bot.polls.grammar import PollInputError, PollRequest, build_request
+from bot.workshops.catalog import (
     AGREEMENT_SCALE,
     WorkshopFileError,
     WorkshopSpec,

@@ -3,7 +3,7 @@
 Data only; the schema is unchanged. Votes and reasons in anonymous polls take their poll's opening time
 instead of the click's, and the old dedupe keys of poll clicks and reason submissions
 (`poll-action:<user id>:<action_ts>`, `poll-reason:<view id>`) are dropped: they named the voter, and the
-new code neither reads nor writes them (its keys are keyed hashes, see bot.polls.delivery_key).
+new code neither reads nor writes them (its keys are keyed hashes, see bot.polls.rules.delivery_key).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,0 +1,131 @@
+"""The App Home view for one person: a pure function of HomeData, always within 100 blocks."""
+
+from typing import Any
+
+from bot.home.service import HomeData, ManagedWorkshop, OpenPoll
+from bot.text import escape, truncate
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 100
+POST_NEXT_ACTION = "home.post_next"
+DIGEST_ACTION = "home.digest"
+CLOSE_POLL_ACTION = "poll.close"  # the poll message's own Close button: one handler, one role check
+PHASES = {"before": "Before the event", "live": "Live now", "after": "After the event"}
+
+
+def _section(text: str, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
+
+
+def _organised(workshop: ManagedWorkshop) -> list[Block]:
+    participation = (
+        f"{workshop.replied} of {workshop.invited} invited have replied"
+        if workshop.invited
+        else "no invitee list"
+    )
+    upcoming = (
+        "\n".join(
+            f"• {when} — {kind}: {truncate(escape(text), 120)}" for kind, when, text in workshop.upcoming
+        )
+        or "• nothing left to post"
+    )
+    blocks = [
+        _section(
+            f"*{escape(workshop.title)}* · `{escape(workshop.slug)}`\n"
+            f"{PHASES[workshop.phase]} · {participation}\n*Next* (times in {workshop.timezone}):\n{upcoming}"
+        ),
+    ]
+    buttons = [_button("Compile digest", DIGEST_ACTION, str(workshop.workshop_id))]
+    if workshop.has_next_question:
+        buttons.insert(0, _button("Post next question now", POST_NEXT_ACTION, str(workshop.workshop_id)))
+    blocks.append(
+        {"type": "actions", "block_id": f"home.workshop.{workshop.workshop_id}", "elements": buttons}
+    )
+    blocks += [_poll_line(poll) for poll in workshop.open_polls[:5]]
+    if len(workshop.open_polls) > 5:
+        blocks.append(context(f"…and {len(workshop.open_polls) - 5} more open polls."))
+    return blocks
+
+
+def _poll_line(poll: OpenPoll) -> Block:
+    close = _button("Close poll", CLOSE_POLL_ACTION, str(poll.poll_id), style="danger")
+    return _section(f"Open poll #{poll.poll_id}: {truncate(escape(poll.question), 200)}", close)
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    sections: list[list[Block]] = []
+    if data.organised:
+        sections.append([_header("Workshops you organise")])
+        sections += [[*_organised(w), {"type": "divider"}] for w in data.organised]
+    if data.chaired_workshops:
+        polls = [_poll_line(p) for p in data.chaired_polls] or [context("No poll is open.")]
+        sections.append(
+            [
+                _header("Polls you can run"),
+                context(
+                    "Start one in the workshop channel with `/roundtable poll Question? | Option | Option`."
+                ),
+                *polls,
+            ]
+        )
+    waiting = [
+        _section(
+            f"{truncate(escape(item.text), 300)}\n_{escape(item.workshop)}_"
+            + (f" · <{item.permalink}|Reply in the thread>" if item.permalink else "")
+        )
+        for item in data.waiting
+    ] or [context("Nothing is waiting for your answer. Thank you!")]
+    sections.append([_header("Waiting for your answer"), *waiting])
+    if data.polls_to_vote:
+        sections.append(
+            [
+                _header("Polls open to you"),
+                *[
+                    _section(f"#{p.poll_id}: {truncate(escape(p.question), 300)} · _{escape(p.workshop)}_")
+                    for p in data.polls_to_vote
+                ],
+            ]
+        )
+    return {"type": "home", "blocks": _fit(sections)}
+
+
+def _fit(sections: list[list[Block]]) -> list[Block]:
+    """Keep whole sections while they fit in 100 blocks; then say how much was left out."""
+    blocks: list[Block] = []
+    for index, section in enumerate(sections):
+        if len(blocks) + len(section) > MAX_BLOCKS - 1:
+            room = MAX_BLOCKS - 1 - len(blocks)
+            blocks += section[:room]
+            left = sum(len(s) for s in sections[index:]) - room
+            blocks.append(
+                context(
+                    f"…and more ({left} items not shown). `/roundtable status` in a workshop channel has the rest."
+                )
+            )
+            return blocks
+        blocks += section
+    return blocks

@@ -1,0 +1,147 @@
+"""What each person sees on Roundtable's App Home, by role, and the Home buttons' actions. Slack-free.
+
+Organisers see their workshops (phase, next posts in the workshop's timezone, "N of M invited have
+replied", open polls); chairs see the polls they can run; participants see the questions still waiting
+for their answer and the polls still open to them. Every action re-checks the role on the server.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.polls import rules as polls
+from bot.runtime.deps import Deps
+from storage import home, roles
+from storage.models import RoleName, Workshop
+
+UPCOMING = 3
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPoll:
+    poll_id: int
+    question: str
+    workshop: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedWorkshop:
+    workshop_id: int
+    slug: str
+    title: str
+    phase: str  # before | live | after
+    timezone: str
+    upcoming: list[tuple[str, str, str]]  # (kind, local time, text)
+    replied: int
+    invited: int
+    open_polls: list[OpenPoll]
+    has_next_question: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    question_id: int
+    text: str
+    workshop: str
+    permalink: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeData:
+    organised: list[ManagedWorkshop] = field(default_factory=list)
+    chaired_polls: list[OpenPoll] = field(default_factory=list)
+    chaired_workshops: list[str] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    polls_to_vote: list[OpenPoll] = field(default_factory=list)
+
+
+def phase_of(workshop: Workshop, now: datetime) -> str:
+    if now < workshop.starts_at:
+        return "before"
+    return "live" if now < workshop.ends_at else "after"
+
+
+def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
+    now = deps.clock()
+    with deps.db.reading() as session:
+        organised = roles.workshops_with_role(
+            session, user_id, RoleName.ORGANISER, everywhere=user_id in deps.organisers
+        )
+        chaired = [
+            w for w in roles.workshops_with_role(session, user_id, RoleName.CHAIR) if w not in organised
+        ]
+        counts = home.invitee_counts(session, [w.id for w in organised if w.id is not None])
+        open_by_workshop: dict[int, list[OpenPoll]] = {}
+        managed_ids = [w.id for w in (*organised, *chaired) if w.id is not None]
+        titles = {w.id: w.title for w in (*organised, *chaired)}
+        for poll in home.open_polls(session, managed_ids):
+            open_by_workshop.setdefault(poll.workshop_id or 0, []).append(
+                OpenPoll(poll.id or 0, poll.question, titles.get(poll.workshop_id, ""))
+            )
+        managed = []
+        for workshop in organised:
+            zone = ZoneInfo(workshop.timezone)
+            wid = workshop.id or 0
+            managed.append(
+                ManagedWorkshop(
+                    workshop_id=wid,
+                    slug=workshop.slug,
+                    title=workshop.title,
+                    phase=phase_of(workshop, now),
+                    timezone=workshop.timezone,
+                    upcoming=[
+                        (kind, when.astimezone(zone).strftime("%a %d %b %H:%M %Z"), text)
+                        for kind, when, text in home.upcoming(session, wid, UPCOMING)
+                    ],
+                    replied=counts.get(wid, (0, 0))[0],
+                    invited=counts.get(wid, (0, 0))[1],
+                    open_polls=open_by_workshop.get(wid, []),
+                    has_next_question=home.next_scheduled_question(session, wid) is not None,
+                )
+            )
+        chaired_polls = [p for w in chaired for p in open_by_workshop.get(w.id or 0, [])]
+        mine = home.participant_workshops(session, user_id)
+        mine_ids = [w.id for w in mine if w.id is not None]
+        names = {w.id: w.title for w in mine}
+        waiting = [
+            Waiting(
+                q.id or 0,
+                q.text,
+                names.get(q.workshop_id, ""),
+                permalink(team_url, q.channel_id, q.message_ts),
+            )
+            for q in home.awaiting_answer(session, mine_ids, user_id, now)
+        ]
+        candidates = home.open_polls(session, mine_ids)
+        keys = {p.id or 0: polls.voter_key(deps.voter_secret, p, user_id) for p in candidates}
+        voted = home.voted_polls(session, keys)
+        to_vote = [
+            OpenPoll(p.id or 0, p.question, names.get(p.workshop_id, ""))
+            for p in candidates
+            if p.id not in voted
+        ]
+    return HomeData(managed, chaired_polls, [w.title for w in chaired], waiting, to_vote)
+
+
+def permalink(team_url: str | None, channel_id: str | None, ts: str | None) -> str | None:
+    """Slack's permalink format, built locally: one auth.test per process instead of a call per question."""
+    if not (team_url and channel_id and ts):
+        return None
+    return f"{team_url.rstrip('/')}/archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def post_next_now(deps: Deps, user_id: str, workshop_id: int) -> str:
+    """Bring the workshop's next scheduled question forward to now; the scheduler posts it within seconds."""
+    with deps.db.transaction() as session:
+        if user_id not in deps.organisers and RoleName.ORGANISER not in roles.roles_of(
+            session, workshop_id, user_id
+        ):
+            return "Only the workshop's organisers can post its next question early."
+        question = home.next_scheduled_question(session, workshop_id)
+        workshop = session.get(Workshop, workshop_id)
+        if question is None or workshop is None:
+            return "There is no scheduled question left to post."
+        question.post_at = deps.clock()
+        workshop.revision += 1
+        session.add_all([question, workshop])
+        return f"Posting question {question.position + 1} now."

@@ -1,0 +1,512 @@
+"""Quick polls, Slack-free: creation, anonymity, permissions, votes, reasons, closing, what a message shows.
+
+The `/roundtable poll` grammar and the input rules live in bot.polls.grammar.
+
+Anonymous votes carry only an HMAC of (server secret, poll — or pre/post pair — , user): enough to stop
+double voting and let a voter change their mind, not enough for someone holding the database to learn
+who voted what. Nothing written beside such a vote may undo that: the delivery's dedupe key is a keyed
+hash too and carries only the hour, and the vote and its reason carry their poll's opening time instead
+of the click's, so no key or time lines a person's click up with their vote.
+
+Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message updater
+(bot.polls.updates) renders whatever version it finds, so a crash never loses an update.
+"""
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.polls.grammar import USAGE as USAGE  # re-exported: handlers.commands shows it
+from bot.polls.grammar import (
+    PollInputError,
+    PollRequest,
+    build_request,
+    check_close_time,
+    clean_reason,
+    parse_command,
+)
+from bot.runtime.deps import Deps
+from bot.text import escape
+from storage import events, roles
+from storage import polls as store
+from storage.models import Poll, PollKind, PollState, RoleName, Vote, Workshop
+
+logger = logging.getLogger(__name__)
+
+
+# ----- anonymity and permissions ------------------------------------------------------------------
+def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
+    """The user id for attributed polls; for anonymous ones a keyed hash scoped to the poll or its pair."""
+    if not poll.anonymous:
+        return user_id
+    scope = f"pair:{poll.workshop_id}:{poll.pair_key}" if poll.pair_key else f"poll:{poll.id}"
+    return hmac.new(secret, f"{scope}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+DELIVERY_KEY_PREFIX = "poll-delivery:"
+
+
+def delivery_key(secret: bytes, poll: Poll, user_id: str, kind: str, delivery_id: str) -> str:
+    """The dedupe key of one click or reason submission (`kind`) by `user_id`, stored with its effect.
+
+    A keyed hash of the voter key and Slack's id of the delivery (`action_ts`, or the view id), so a
+    retried delivery is recognised while the key names no one: a raw user id here, committed with an
+    anonymous vote, would tell anyone with the database who cast it.
+    """
+    scoped = f"{kind}\x00{poll.id}\x00{voter_key(secret, poll, user_id)}\x00{delivery_id}"
+    return DELIVERY_KEY_PREFIX + hmac.new(secret, scoped.encode(), hashlib.sha256).hexdigest()
+
+
+def delivery_key_time(now: datetime) -> datetime:
+    """When a delivery key says it was received: the hour only, so keys cannot be matched to clicks by time.
+
+    Housekeeping drops keys received over 2 h ago, so each still outlives Slack's retries (minutes) by an
+    hour or more.
+    """
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
+def vote_time(poll: Poll, now: datetime) -> datetime:
+    """The time stored on a vote or reason: the click's in attributed polls, the poll's opening otherwise."""
+    if not poll.anonymous:
+        return now
+    return poll.open_at or poll.created_at
+
+
+def may_manage(session: Session, workshop_id: int | None, user_id: str, organisers: frozenset[str]) -> bool:
+    if user_id in organisers:
+        return True
+    if workshop_id is None:
+        return False
+    return roles.has_any_role(session, workshop_id, user_id, (RoleName.CHAIR, RoleName.ORGANISER))
+
+
+def refusal(session: Session, workshop: Workshop | None, organisers: frozenset[str], action: str) -> str:
+    """Who may `action` (e.g. "create polls") here, with their names."""
+    if workshop is None or workshop.id is None:
+        who = _mentions(sorted(organisers)) or "nobody yet (set ROUNDTABLE_ORGANISERS)"
+        return f"This channel has no workshop, so only Roundtable's organisers can {action} here: {who}."
+    people = set(roles.users_with_role(session, workshop.id, RoleName.CHAIR))
+    people |= set(roles.users_with_role(session, workshop.id, RoleName.ORGANISER)) | organisers
+    return (
+        f"Only the chairs and organisers of *{escape(workshop.title)}* can {action}: "
+        f"{_mentions(sorted(people)) or 'none are set'}."
+    )
+
+
+def _mentions(user_ids: list[str]) -> str:
+    return ", ".join(f"<@{user_id}>" for user_id in user_ids if re.fullmatch(r"[UW][A-Z0-9]+", user_id))
+
+
+# ----- creating -----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Created:
+    poll_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    message: str
+    field: str = "question"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a poll is being created: the channel and the workshops bound to it."""
+
+    channel_id: str
+    channel_name: str | None = None
+    workshop_id: int | None = None  # chosen in the modal; None means "the channel's workshop"
+
+
+def create_from_command(deps: Deps, user_id: str, place: Place, text: str) -> Created | Refused:
+    with deps.db.transaction() as session:
+        workshop, refused = _workshop_for(deps, session, user_id, place)
+        if refused is not None:
+            return refused
+        tz = ZoneInfo(workshop.timezone) if workshop else ZoneInfo("UTC")
+        try:
+            request = parse_command(text, now=deps.clock(), tz=tz)
+        except PollInputError as error:
+            return Refused(str(error), error.field)
+        return Created(_add(deps, session, user_id, place, workshop, request))
+
+
+def create_from_form(
+    deps: Deps, user_id: str, place: Place, form: dict[str, str | None]
+) -> Created | Refused:
+    """The modal's fields: question, options (one per line), kind, anonymous, results, close_at (epoch)."""
+    with deps.db.transaction() as session:
+        workshop, refused = _workshop_for(deps, session, user_id, place)
+        if refused is not None:
+            return refused
+        now = deps.clock()
+        try:
+            kind = PollKind(form.get("kind") or PollKind.SINGLE)
+            close = form.get("close_at")
+            close_at = datetime.fromtimestamp(int(close), UTC) if close else None
+            if close_at is not None:
+                check_close_time(close_at, now=now, shown=f"{close_at:%Y-%m-%d %H:%M} UTC")
+            lines = [line for line in (form.get("options") or "").splitlines() if line.strip()]
+            request = build_request(
+                form.get("question") or "",
+                lines,
+                kind=kind,
+                anonymous=form.get("anonymous") != "attributed",
+                results_hidden=form.get("results") != "live",
+                close_at=close_at,
+                now=now,
+            )
+        except PollInputError as error:
+            return Refused(str(error), error.field)
+        except (ValueError, OverflowError, OSError):
+            return Refused("That close time cannot be read.", "close_at")
+        return Created(_add(deps, session, user_id, place, workshop, request))
+
+
+def _workshop_for(
+    deps: Deps, session: Session, user_id: str, place: Place
+) -> tuple[Workshop | None, Refused | None]:
+    bound = list(roles.workshops_for_channel(session, place.channel_id, place.channel_name))
+    if place.workshop_id is not None:
+        bound = [w for w in bound if w.id == place.workshop_id]
+        if not bound:
+            return None, Refused("That workshop is not bound to this channel.", "workshop")
+    if not bound:
+        if user_id in deps.organisers:
+            return None, None
+        return None, Refused(refusal(session, None, deps.organisers, "create polls"))
+    for workshop in bound:
+        if may_manage(session, workshop.id, user_id, deps.organisers):
+            return workshop, None
+    return None, Refused(refusal(session, bound[0], deps.organisers, "create polls here"))
+
+
+def _add(
+    deps: Deps, session: Session, user_id: str, place: Place, workshop: Workshop | None, request: PollRequest
+) -> int:
+    now = deps.clock()
+    poll = Poll(
+        workshop_id=workshop.id if workshop else None,
+        question=request.question,
+        kind=request.kind,
+        anonymous=request.anonymous,
+        results_hidden=request.results_hidden,
+        state=PollState.SCHEDULED,  # opened at once by the creator's request, or else by the scheduler
+        open_at=now,
+        close_at=request.close_at,
+        created_by=user_id,
+        channel_id=place.channel_id,
+        created_at=now,
+    )
+    store.add(session, poll, request.options)
+    assert poll.id is not None
+    logger.info("poll %s created in %s with %d options", poll.id, place.channel_id, len(request.options))
+    return poll.id
+
+
+def modal_workshops(deps: Deps, user_id: str, place: Place) -> tuple[list[tuple[int, str]], Refused | None]:
+    """The workshops this user may create a poll for in this channel (for the form), or a refusal."""
+    with deps.db.reading() as session:
+        bound = list(roles.workshops_for_channel(session, place.channel_id, place.channel_name))
+        allowed = [
+            (w.id, w.title)
+            for w in bound
+            if w.id is not None and may_manage(session, w.id, user_id, deps.organisers)
+        ]
+        if allowed or (not bound and user_id in deps.organisers):
+            return allowed, None
+        return [], Refused(refusal(session, bound[0] if bound else None, deps.organisers, "create polls"))
+
+
+# ----- voting and closing -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class VoteResult:
+    outcome: str  # recorded | removed | nothing | duplicate | closed | not-open | unknown
+    poll_id: int
+    question: str = ""
+    kind: PollKind = PollKind.SINGLE
+    chosen: tuple[str, ...] = ()
+    toggled_off: str | None = None
+    invite_reason: bool = False  # the poll asks voters why; the confirmation offers "Add a reason"
+
+
+def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str) -> VoteResult:
+    """Record a click in its own transaction; see `vote_write`."""
+    with deps.db.transaction() as session:
+        return vote_write(deps, poll_id, position, user_id, click_id)(session)
+
+
+def vote_write(
+    deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str
+) -> Callable[[Session], VoteResult]:
+    """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
+    all (`position` None). `click_id` is Slack's id of the delivery (its action_ts); its `delivery_key` is
+    stored with the vote, so a retried delivery never counts twice. Each click runs in a savepoint, so a
+    refused or conflicting click never undoes its batch-mates.
+    """
+
+    def write(session: Session) -> VoteResult:
+        for attempt in range(3):
+            try:
+                with session.begin_nested():
+                    return _vote(deps, session, poll_id, position, user_id, click_id)
+            except _ClosedMeanwhile as closed:
+                return closed.result
+            except IntegrityError:  # a concurrent click of the same voter won the race; look again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    return write
+
+
+class _ClosedMeanwhile(Exception):
+    """Raised inside the click's savepoint so that everything it wrote is rolled back."""
+
+    def __init__(self, result: VoteResult) -> None:
+        self.result = result
+
+
+def _vote(
+    deps: Deps, session: Session, poll_id: int, position: int | None, user_id: str, click_id: str
+) -> VoteResult:
+    poll = store.get(session, poll_id)
+    if poll is None:
+        return VoteResult("unknown", poll_id)
+    options = store.options(session, poll_id)
+    option = next((o for o in options if o.position == position), None)
+    if position is not None and option is None:
+        return VoteResult("unknown", poll_id)
+    result = VoteResult("", poll_id, poll.question, PollKind(poll.kind))
+    if poll.state not in (PollState.OPEN, PollState.CLAIMED):
+        return _with(result, "closed" if poll.state == PollState.CLOSED else "not-open")
+    dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "click", click_id)
+    if not events.mark_processed(session, dedupe_key, now=delivery_key_time(deps.clock())):
+        return _with(result, "duplicate")
+    if not store.bump_if_open(session, poll_id):  # closed meanwhile; also serialises votes on this poll
+        raise _ClosedMeanwhile(_with(result, "closed"))
+    key = voter_key(deps.voter_secret, poll, user_id)
+    mine = store.votes_of(session, poll_id, key)
+    toggled_off = None
+    if option is None:
+        outcome = "removed" if store.delete_votes(session, poll_id, key) else "nothing"
+    elif poll.kind == PollKind.MULTIPLE:
+        outcome = "recorded"
+        if any(v.option_id == option.id for v in mine):
+            store.delete_votes(session, poll_id, key, option.id)
+            toggled_off = option.label
+        else:
+            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, option.position))
+    else:
+        outcome = "recorded"
+        if mine:
+            mine[0].option_id = option.id or 0
+            session.add(mine[0])
+            for extra in mine[1:]:
+                session.delete(extra)
+            session.flush()
+        else:
+            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, 0))
+    chosen_ids = {v.option_id for v in store.votes_of(session, poll_id, key)}
+    if not chosen_ids:
+        store.delete_reason(session, poll_id, key)  # a reason goes with a vote; withdrawn together
+    chosen = tuple(o.label for o in options if o.id in chosen_ids)
+    return VoteResult(
+        outcome, poll_id, poll.question, PollKind(poll.kind), chosen, toggled_off, poll.invite_reason
+    )
+
+
+def _new_vote(deps: Deps, poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> Vote:
+    return Vote(
+        poll_id=poll.id or 0,
+        option_id=option_id,
+        voter_key=key,
+        user_id=None if poll.anonymous else user_id,
+        slot=slot,
+        created_at=vote_time(poll, deps.clock()),
+    )
+
+
+def _with(result: VoteResult, outcome: str) -> VoteResult:
+    return VoteResult(outcome, result.poll_id, result.question, result.kind)
+
+
+# ----- reasons ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReasonPrompt:
+    """What the reason form shows: the poll's question and the voter's current reason, if any."""
+
+    poll_id: int
+    question: str
+    anonymous: bool
+    current: str | None = None
+
+
+def reason_prompt(deps: Deps, poll_id: int, user_id: str) -> ReasonPrompt | Refused:
+    """Whether `user_id` may give a reason in this poll now, and what the form shows."""
+    with deps.db.reading() as session:
+        poll = store.get(session, poll_id)
+        if poll is None:
+            return Refused(f"There is no poll #{poll_id}.", "reason")
+        refused = _reason_refusal(deps, session, poll, user_id)
+        if refused is not None:
+            return refused
+        reason = store.reason_of(session, poll_id, voter_key(deps.voter_secret, poll, user_id))
+        return ReasonPrompt(poll_id, poll.question, poll.anonymous, reason.text if reason else None)
+
+
+def save_reason(
+    deps: Deps, poll_id: int, user_id: str, text: str | None, submission_id: str
+) -> Refused | None:
+    """Store or replace a voter's reason, keyed like their vote; None when stored (or a repeat).
+
+    The submission id (the modal's view id) is marked in the same transaction, as a `delivery_key`, so a
+    repeated delivery of one submission is a no-op and cannot overwrite a newer reason.
+    """
+    try:
+        reason = clean_reason(text)
+    except PollInputError as error:
+        return Refused(str(error), error.field)
+    now = deps.clock()
+    for attempt in range(3):
+        try:
+            with deps.db.transaction() as session:
+                poll = store.get(session, poll_id)
+                if poll is None:
+                    return Refused(f"There is no poll #{poll_id}.", "reason")
+                refused = _reason_refusal(deps, session, poll, user_id)
+                if refused is not None:
+                    return refused
+                dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "reason", submission_id)
+                if not events.mark_processed(session, dedupe_key, now=delivery_key_time(now)):
+                    return None
+                key = voter_key(deps.voter_secret, poll, user_id)
+                attributed = None if poll.anonymous else user_id
+                store.save_reason(session, poll_id, key, attributed, reason, vote_time(poll, now))
+                return None
+        except IntegrityError:  # the same voter's concurrent first reason won; replace it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _reason_refusal(deps: Deps, session: Session, poll: Poll, user_id: str) -> Refused | None:
+    if not poll.invite_reason:
+        return Refused(f"Poll #{poll.id} does not ask for reasons.", "reason")
+    if poll.state == PollState.CLOSED:
+        return Refused(f"Poll #{poll.id} is closed; it no longer takes reasons.", "reason")
+    if poll.state not in (PollState.OPEN, PollState.CLAIMED):
+        return Refused(f"Poll #{poll.id} is not open.", "reason")
+    if not store.votes_of(session, poll.id or 0, voter_key(deps.voter_secret, poll, user_id)):
+        return Refused(f"Vote in poll #{poll.id} first: a reason goes with your vote.", "reason")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CloseResult:
+    outcome: str  # closed | already | unknown | refused | not-open
+    message: str
+
+
+def close(deps: Deps, poll_id: int, user_id: str) -> CloseResult:
+    """Close a poll for a chair or organiser. Idempotent: closing a closed poll changes nothing."""
+    with deps.db.transaction() as session:
+        poll = store.get(session, poll_id)
+        if poll is None:
+            return CloseResult("unknown", f"There is no poll #{poll_id}.")
+        if not may_manage(session, poll.workshop_id, user_id, deps.organisers):
+            workshop = store.workshop_of(session, poll)
+            return CloseResult("refused", refusal(session, workshop, deps.organisers, "close this poll"))
+        if poll.state == PollState.CLOSED:
+            return CloseResult("already", f"Poll #{poll_id} is already closed.")
+        if not store.close(session, poll_id, now=deps.clock()):
+            return CloseResult("not-open", f"Poll #{poll_id} has not opened yet ({poll.state}).")
+        logger.info("poll %s closed by %s", poll_id, user_id)
+        return CloseResult("closed", f"Poll #{poll_id} is closed; its message now shows the final results.")
+
+
+def close_due(deps: Deps) -> list[int]:
+    """Close every open poll whose close time has passed."""
+    now = deps.clock()
+    with deps.db.reading() as session:
+        due = store.due_to_close(session, now)
+    if not due:
+        return []
+    closed = []
+    with deps.db.transaction() as session:
+        for poll_id in due:
+            if store.close(session, poll_id, now=now):
+                closed.append(poll_id)
+    for poll_id in closed:
+        logger.info("poll %s closed at its deadline", poll_id)
+    return closed
+
+
+# ----- what a poll message shows ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class OptionCount:
+    position: int
+    label: str
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PollView:
+    poll_id: int
+    version: int
+    question: str
+    kind: PollKind
+    anonymous: bool
+    results_hidden: bool
+    state: PollState
+    close_at: datetime | None
+    workshop_title: str | None
+    voters: int
+    options: list[OptionCount] = field(default_factory=list)
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.state == PollState.CLOSED
+
+    @property
+    def show_results(self) -> bool:
+        return self.closed or not self.results_hidden
+
+
+def load_view(session: Session, poll_id: int) -> PollView | None:
+    """A poll as its message shows it. The version is read before the votes, so the counts are never older."""
+    poll = store.get(session, poll_id)
+    if poll is None or poll.id is None:
+        return None
+    version = poll.vote_version
+    per_option, voters = store.counts(session, poll_id)
+    workshop = store.workshop_of(session, poll)
+    return PollView(
+        poll_id=poll.id,
+        version=version,
+        question=poll.question,
+        kind=PollKind(poll.kind),
+        anonymous=poll.anonymous,
+        results_hidden=poll.results_hidden,
+        state=PollState(poll.state),
+        close_at=poll.close_at,
+        workshop_title=workshop.title if workshop else None,
+        voters=voters,
+        options=[
+            OptionCount(o.position, o.label, per_option.get(o.id or 0, 0))
+            for o in store.options(session, poll_id)
+        ],
+        channel_id=poll.channel_id,
+        message_ts=poll.message_ts,
+    )

@@ -1,0 +1,231 @@
+"""Poll messages in Slack: opening polls exactly once, coalesced updates, closing at the deadline, replies.
+
+Opening mirrors question posting (bot.questions.posting): claim the row, post, record the message; a claim
+abandoned by a crash goes stale and is taken over, looking for an earlier post by its metadata first.
+
+Updates are coalesced: votes only bump `Poll.vote_version`; `MessageUpdater.run` (a scheduler job every
+~0.25 s, in one process) re-renders each poll whose message shows an older version, at most once per
+`interval` per poll and within a per-minute budget for chat.update (Tier 3), then stores the version it
+rendered. Whatever version it finds is rendered, so the last update always shows the final count.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.polls import blocks as poll_blocks
+from bot.polls import rules as polls
+from bot.questions.posting import PERMANENT_ERRORS, ChannelPacer
+from bot.runtime import notify
+from bot.runtime.deps import Deps
+from bot.text import escape, truncate
+from storage import polls as store
+from storage import roles
+from storage.models import PollState, RoleName
+
+logger = logging.getLogger(__name__)
+
+UPDATE_GIVE_UP_ERRORS = PERMANENT_ERRORS | {"message_not_found", "cant_update_message", "edit_window_closed"}
+CONNECTION_LOST = "connection_lost"
+
+
+# ----- opening ------------------------------------------------------------------------------------
+def open_due(deps: Deps, pacer: ChannelPacer | None = None) -> int:
+    """Open every scheduled poll whose time has come (and retake stale claims)."""
+    now = deps.clock()
+    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
+    with deps.db.reading() as session:
+        due = store.due_to_open(session, now, stale_before)
+    opened = 0
+    for poll_id in due:
+        try:
+            if post_poll(deps, poll_id, pacer=pacer) == "posted":
+                opened += 1
+        except Exception:
+            logger.exception("opening poll %s failed", poll_id)
+    return opened
+
+
+def post_poll(deps: Deps, poll_id: int, *, pacer: ChannelPacer | None = None) -> str:
+    """Claim, post and record one poll. Returns what happened: posted, taken, missed, failed, retry…"""
+    now = deps.clock()
+    token = uuid.uuid4().hex
+    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
+    with deps.db.transaction() as session:
+        poll = store.get(session, poll_id)
+        if poll is None or poll.open_at is None or poll.open_at > now:
+            return "not-due"
+        workshop = store.workshop_of(session, poll)
+        if workshop is not None and not workshop.active:
+            return "inactive"
+        look_first = poll.state == PollState.CLAIMED or poll.error == CONNECTION_LOST
+        grace = timedelta(minutes=deps.settings.post_grace_minutes)
+        if poll.state == PollState.SCHEDULED and now - poll.open_at > grace:
+            store.mark_missed(session, poll_id)
+            organisers = sorted(
+                set(roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER) if workshop else ())
+                | deps.organisers
+            )
+            text = (
+                f":warning: Poll “{truncate(escape(poll.question), 300)}” was due at "
+                f"{poll.open_at:%Y-%m-%d %H:%M} UTC while Roundtable was not running, so it was not opened."
+            )
+            missed = True
+        else:
+            missed = False
+            if not store.claim(session, poll_id, token=token, now=now, stale_before=stale_before):
+                return "taken"
+        channel = poll.channel_id or (workshop.channel_id or workshop.channel_ref if workshop else "")
+        opened_at = poll.open_at
+    if missed:
+        logger.warning("poll %s missed its time (%s)", poll_id, opened_at)
+        notify.organisers(deps, organisers, text)
+        return "missed"
+    return _post_claimed(deps, poll_id, token, channel, opened_at, look_first, pacer)
+
+
+def _post_claimed(
+    deps: Deps,
+    poll_id: int,
+    token: str,
+    channel: str,
+    opened_at: datetime,
+    look_first: bool,
+    pacer: ChannelPacer | None,
+) -> str:
+    try:
+        channel_id = notify.resolve_channel(deps, channel)
+        found = (
+            notify.find_posted(deps, channel_id, poll_blocks.POLL_EVENT_TYPE, "poll_id", poll_id, opened_at)
+            if look_first
+            else None
+        )
+        if found is None:
+            if pacer is not None:
+                pacer.wait(channel_id)
+            with deps.db.reading() as session:
+                view = polls.load_view(session, poll_id)
+            assert view is not None
+            message = poll_blocks.poll_message(view)
+            channel_id, found = notify.post_joining_if_needed(deps, channel_id, message)
+        with deps.db.transaction() as session:
+            store.finish_open(session, poll_id, token=token, channel_id=channel_id, message_ts=found)
+        logger.info("opened poll %s in %s at %s", poll_id, channel_id, found)
+        return "posted"
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        if code in PERMANENT_ERRORS:
+            with deps.db.transaction() as session:
+                store.finish_failed(session, poll_id, token=token, error=code)
+            logger.error("poll %s could not be posted: %s", poll_id, code)
+            return f"failed:{code}"
+        logger.warning("posting poll %s failed transiently (%s); will retry", poll_id, code)
+        error_note = code
+    except notify.ChannelNotFound:
+        with deps.db.transaction() as session:
+            store.finish_failed(session, poll_id, token=token, error="channel_not_found")
+        return "failed:channel_not_found"
+    except OSError as error:  # the post may have reached Slack: the next attempt looks first
+        logger.warning("posting poll %s lost its connection (%s); will check and retry", poll_id, error)
+        error_note = CONNECTION_LOST
+    with deps.db.transaction() as session:
+        store.release(session, poll_id, token=token, error=error_note)
+    return "retry"
+
+
+def open_new_poll(
+    deps: Deps, poll_id: int, response_url: str | None = None, user_id: str | None = None
+) -> str:
+    """Post a poll just created by a chair, telling them if Slack refuses (the scheduler retries the rest)."""
+    outcome = post_poll(deps, poll_id)
+    if outcome.startswith("failed:"):
+        code = outcome.partition(":")[2]
+        text = f":x: Poll #{poll_id} could not be posted here (`{code}`). Invite the bot with `/invite @Roundtable`."
+        if response_url:
+            respond(deps, response_url, text)
+        elif user_id:
+            notify.organisers(deps, [user_id], text)  # a DM: the channel itself refused the bot
+    return outcome
+
+
+# ----- updating -----------------------------------------------------------------------------------
+class MessageUpdater:
+    """Coalesces vote changes into chat.update calls: one per poll per `interval`, `per_minute` overall."""
+
+    def __init__(self, interval: float = 1.0, per_minute: int = 50) -> None:
+        self.interval = interval
+        self.per_minute = per_minute
+        self._last: dict[int, float] = {}
+        self._recent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def run(self, deps: Deps) -> int:
+        if not self._lock.acquire(blocking=False):
+            return 0  # a previous run is still updating; it will be picked up next time
+        try:
+            with deps.db.reading() as session:
+                stale = store.stale_messages(session)
+            updated = 0
+            for poll_id, _version in stale:
+                now = time.monotonic()
+                if now - self._last.get(poll_id, float("-inf")) < self.interval:
+                    continue
+                while self._recent and now - self._recent[0] >= 60:
+                    self._recent.popleft()
+                if len(self._recent) >= self.per_minute:
+                    break
+                self._recent.append(now)
+                self._last[poll_id] = now
+                updated += self._update(deps, poll_id)
+            return updated
+        finally:
+            self._lock.release()
+
+    def _update(self, deps: Deps, poll_id: int) -> int:
+        with deps.db.reading() as session:
+            view = polls.load_view(session, poll_id)
+        if view is None or not view.channel_id or not view.message_ts:
+            return 0
+        message = poll_blocks.poll_message(view)
+        try:
+            deps.slack.chat_update(channel=view.channel_id, ts=view.message_ts, parse="none", **message)  # type: ignore[arg-type]
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown_error"))
+            if code not in UPDATE_GIVE_UP_ERRORS:
+                logger.warning("updating poll %s failed (%s); will retry", poll_id, code)
+                return 0
+            logger.error("poll %s message can no longer be updated: %s", poll_id, code)
+        except OSError as error:
+            logger.warning("updating poll %s failed (%s); will retry", poll_id, error)
+            return 0
+        with deps.db.transaction() as session:
+            store.mark_rendered(session, poll_id, view.version)
+        return 1
+
+
+# ----- replies to one person ----------------------------------------------------------------------
+def respond(deps: Deps, response_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    """An ephemeral reply through an interaction's response_url (Tier-free, 5 uses in 30 minutes)."""
+    payload: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    try:
+        deps.http.post(response_url, json=payload).raise_for_status()
+    except Exception:
+        logger.exception("could not answer through response_url")
+
+
+def tell(
+    deps: Deps, channel_id: str, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+) -> None:
+    """An ephemeral message in a channel, for replies that have no response_url (modal submissions)."""
+    try:
+        deps.slack.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.warning("could not tell %s in %s: %s", user_id, channel_id, error.response.get("error"))

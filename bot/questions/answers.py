@@ -1,0 +1,102 @@
+"""Private answers and chairs' conclusions: the two ways a question is answered or closed outside its thread."""
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+
+from bot.questions import replies
+from bot.runtime.deps import Deps
+from bot.text import escape, truncate
+from storage import events, questions, responses, roles
+from storage.models import PostState, ResponseSource, RoleName
+
+logger = logging.getLogger(__name__)
+
+MAX_ANSWER = 3000
+MAX_CONCLUSION = 2000
+
+
+class AnswerRefused(Exception):
+    """Shown to the person as the modal's field error or an ephemeral note."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conclusion:
+    question_id: int
+    channel_id: str
+    thread_ts: str
+    text: str
+
+
+def record_private_answer(deps: Deps, question_id: int, user_id: str, text: str, submission_id: str) -> bool:
+    """Store a private answer like a thread reply (source: private); False for a repeated submission."""
+    text = text.strip()
+    if not text:
+        raise AnswerRefused("Write an answer before sending it.")
+    if len(text) > MAX_ANSWER:
+        raise AnswerRefused(f"Answers are limited to {MAX_ANSWER:,} characters.")
+    now = deps.clock()
+    with deps.db.transaction() as session:
+        question = questions.get(session, question_id)
+        if question is None or question.state != PostState.POSTED:
+            raise AnswerRefused("That question is not open for answers.")
+        if not replies.is_open_for_answers(question, now):
+            raise AnswerRefused(replies.CLOSED_NOTE)
+        if not events.mark_processed(session, f"private-answer:{submission_id}", now=now):
+            return False
+        responses.add(
+            session,
+            question_id=question_id,
+            user_id=user_id,
+            text=text,
+            channel_id=None,
+            message_ts=None,
+            source=ResponseSource.PRIVATE,
+            created_at=now,
+        )
+    return True
+
+
+def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusion:
+    """A chair's or organiser's closing conclusion; the question stops collecting answers."""
+    text = text.strip()
+    if not text:
+        raise AnswerRefused("Write the conclusion before closing the question.")
+    if len(text) > MAX_CONCLUSION:
+        raise AnswerRefused(f"Conclusions are limited to {MAX_CONCLUSION:,} characters.")
+    with deps.db.transaction() as session:
+        question = questions.get(session, question_id)
+        if question is None or question.state != PostState.POSTED or not question.message_ts:
+            raise AnswerRefused("Only a posted question can be closed with a conclusion.")
+        allowed = user_id in deps.organisers or roles.has_any_role(
+            session, question.workshop_id, user_id, (RoleName.CHAIR, RoleName.ORGANISER)
+        )
+        if not allowed:
+            raise AnswerRefused(
+                "Only the workshop's chairs and organisers can close a question with a conclusion."
+            )
+        question.conclusion = text
+        question.closed_at = question.closed_at or deps.clock()
+        session.add(question)
+        return Conclusion(question_id, question.channel_id or "", question.message_ts, text)
+
+
+def tell_question_closed(deps: Deps, channel_id: str, thread_ts: str, user_id: str) -> None:
+    """The ephemeral note to someone whose thread reply came after the question closed (not recorded)."""
+    try:
+        deps.slack.chat_postEphemeral(
+            channel=channel_id, user=user_id, thread_ts=thread_ts, text=f":lock: {replies.CLOSED_NOTE}"
+        )
+    except SlackApiError as error:
+        logger.warning("closed-question note not delivered: %s", error.response.get("error"))
+
+
+def post_closing_note(deps: Deps, conclusion: Conclusion) -> None:
+    note = f":white_check_mark: *This question is closed.* Conclusion:\n>{truncate(escape(conclusion.text), 2900)}"
+    try:
+        deps.slack.chat_postMessage(channel=conclusion.channel_id, thread_ts=conclusion.thread_ts, text=note)
+    except SlackApiError as error:
+        logger.warning(
+            "closing note for question %s failed: %s", conclusion.question_id, error.response.get("error")
+        )

@@ -142,7 +142,7 @@ class Commands:
     async def digest(self, ack: AsyncAck, request: SlashCommand) -> None:
         try:
             digest_request = await asyncio.to_thread(
-                digest_delivery.authorise,
+                digest_delivery.request_digest,
                 self.deps,
                 request.user_id,
                 request.arguments,

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from bot import permissions
+from bot.permissions import Action
 from bot.questions import replies
 from bot.runtime.deps import Deps
 from bot.text import escape, truncate
-from storage import events, questions, responses, roles
-from storage.models import PostState, ResponseSource, RoleName
+from storage import events, questions, responses
+from storage.models import PostState, ResponseSource, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +71,12 @@ def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusio
         question = questions.get(session, question_id)
         if question is None or question.state != PostState.POSTED or not question.message_ts:
             raise AnswerRefused("Only a posted question can be closed with a conclusion.")
-        allowed = user_id in deps.organisers or roles.has_any_role(
-            session, question.workshop_id, user_id, (RoleName.CHAIR, RoleName.ORGANISER)
+        workshop = session.get(Workshop, question.workshop_id)
+        decision = permissions.authorise(
+            session, user_id, Action.CONCLUDE_QUESTION, workshop, deps.organisers
         )
-        if not allowed:
-            raise AnswerRefused(
-                "Only the workshop's chairs and organisers can close a question with a conclusion."
-            )
+        if isinstance(decision, permissions.Refused):
+            raise AnswerRefused(decision.message)
         question.conclusion = text
         question.closed_at = question.closed_at or deps.clock()
         session.add(question)

@@ -223,23 +223,41 @@ class VoteResult:
     kind: PollKind = PollKind.SINGLE
     chosen: tuple[str, ...] = ()
     toggled_off: str | None = None
-    invite_reason: bool = False  # the poll asks voters why; the confirmation offers "Add a reason"
+    invite_reason: bool = False  # the poll asks voters why
+
+    @property
+    def offers_reason(self) -> bool:
+        """The confirmation offers "Add a reason": the poll asks why, and the voter has a choice standing."""
+        return self.invite_reason and bool(self.chosen)
 
 
-def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str) -> VoteResult:
+def vote(
+    deps: Deps,
+    poll_id: int,
+    position: int | None,
+    user_id: str,
+    action_ts: str | None,
+    trigger_id: str | None = None,
+) -> VoteResult:
     """Record a click in its own transaction; see `vote_write`."""
     with deps.db.transaction() as session:
-        return vote_write(deps, poll_id, position, user_id, click_id)(session)
+        return vote_write(deps, poll_id, position, user_id, action_ts, trigger_id)(session)
 
 
 def vote_write(
-    deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str
+    deps: Deps,
+    poll_id: int,
+    position: int | None,
+    user_id: str,
+    action_ts: str | None,
+    trigger_id: str | None = None,
 ) -> Callable[[Session], VoteResult]:
     """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
-    all (`position` None). `click_id` is Slack's id of the delivery (its action_ts); its `delivery_key` is
-    stored with the vote, so a retried delivery never counts twice. Each click runs in a savepoint, so a
-    refused or conflicting click never undoes its batch-mates.
+    all (`position` None). Slack's id of the delivery (its `action_ts`; the `trigger_id` only for a click
+    without one) goes into the `delivery_key` stored with the vote, so a retried delivery never counts
+    twice. Each click runs in a savepoint, so a refused or conflicting click never undoes its batch-mates.
     """
+    click_id = str(action_ts or trigger_id or "")
 
     def write(session: Session) -> VoteResult:
         for attempt in range(3):

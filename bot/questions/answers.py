@@ -83,11 +83,34 @@ def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusio
         return Conclusion(question_id, question.channel_id or "", question.message_ts, text)
 
 
-def tell_question_closed(deps: Deps, channel_id: str, thread_ts: str, user_id: str) -> None:
+@dataclass(frozen=True, slots=True)
+class ClosedNote:
+    channel_id: str
+    thread_ts: str
+    user_id: str
+
+
+def closed_note(message: replies.ThreadMessage | None, outcome: replies.Outcome) -> ClosedNote | None:
+    """Whom to tell that their thread reply came after the question closed (it was not recorded): the
+    author of the reply itself, once; an edit of that unrecorded reply gets no second note."""
+    if (
+        outcome is not replies.Outcome.CLOSED
+        or message is None
+        or message.kind is not replies.MessageKind.POSTED
+        or not message.user_id
+    ):
+        return None
+    return ClosedNote(message.channel_id, message.thread_ts or message.ts, message.user_id)
+
+
+def tell_question_closed(deps: Deps, note: ClosedNote) -> None:
     """The ephemeral note to someone whose thread reply came after the question closed (not recorded)."""
     try:
         deps.slack.chat_postEphemeral(
-            channel=channel_id, user=user_id, thread_ts=thread_ts, text=f":lock: {replies.CLOSED_NOTE}"
+            channel=note.channel_id,
+            user=note.user_id,
+            thread_ts=note.thread_ts,
+            text=f":lock: {replies.CLOSED_NOTE}",
         )
     except SlackApiError as error:
         logger.warning("closed-question note not delivered: %s", error.response.get("error"))

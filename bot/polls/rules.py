@@ -44,7 +44,7 @@ from storage.models import Poll, PollKind, PollState, Vote, Workshop
 logger = logging.getLogger(__name__)
 
 
-# ----- anonymity ------------------------------------------------------------------------------
+# ----- anonymity ----------------------------------------------------------------------------------
 def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
     """The user id for attributed polls; for anonymous ones a keyed hash scoped to the poll or its pair."""
     if not poll.anonymous:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from bot.text import escape, parse_id
+
 HELP_TEXT = """*Roundtable* — structured deliberation in Slack
 • `/roundtable status` — this channel's workshops: next posts and reply counts
 • `/roundtable poll Question? | Option | Option` — post a quick poll now (options default to Yes / No; \
@@ -29,3 +31,18 @@ def parse(text: str) -> Invocation:
         return Invocation("help", "")
     name, _, rest = stripped.partition(" ")
     return Invocation(name.lower(), rest.strip())
+
+
+class ArgumentError(ValueError):
+    """A subcommand's arguments cannot be read; the message (mrkdwn-escaped) is shown as it is."""
+
+
+def poll_to_close(arguments: str) -> int:
+    """`/roundtable close N` (or `#N`): the poll id, or ArgumentError saying what was given instead."""
+    poll_id = parse_id(arguments.strip().lstrip("#"))
+    if poll_id is None:
+        shown = escape(arguments.strip()) or "nothing"
+        raise ArgumentError(
+            f"`/roundtable close POLL` needs a poll id (the number shown on the poll), not {shown}."
+        )
+    return poll_id

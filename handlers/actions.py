@@ -87,9 +87,10 @@ class PollActions:
             reply(self.deps, body, REFUSALS["unknown"])
             return
         poll_id, position = target
-        click_id = str(action.get("action_ts") or body.get("trigger_id") or "")
         # Group commit: the ack below waits for a commit that includes this click.
-        write = polls.vote_write(self.deps, poll_id, position, user_id, click_id)
+        write = polls.vote_write(
+            self.deps, poll_id, position, user_id, action.get("action_ts"), body.get("trigger_id")
+        )
         result = await asyncio.wrap_future(self.deps.writes.submit(write))
         await ack()
         if result.outcome == "duplicate" or not body.get("response_url"):
@@ -104,8 +105,7 @@ class PollActions:
             text = poll_blocks.vote_confirmation(
                 poll_id, result.question, result.kind, result.chosen, result.toggled_off
             )
-            offer = result.invite_reason and bool(result.chosen)
-            reply(self.deps, body, **poll_blocks.vote_reply(text, poll_id, offer_reason=offer))
+            reply(self.deps, body, **poll_blocks.vote_reply(text, poll_id, offer_reason=result.offers_reason))
 
 
 class QuestionActions:
@@ -128,10 +128,10 @@ class QuestionActions:
         await self._open(ack, body, view, "answer form")
 
     async def menu(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        option, _, raw_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
-        question_id = poll_blocks.parse_poll_value(raw_id)
+        selected = str((action.get("selected_option") or {}).get("value") or "")
+        question_id = question_blocks.question_to_conclude(selected)
         user_id = (body.get("user") or {}).get("id", "")
-        if option != question_blocks.CONCLUDE_OPTION or question_id is None or not user_id:
+        if question_id is None or not user_id:
             await ack()
             reply(self.deps, body, UNKNOWN_QUESTION)
             return

@@ -16,7 +16,7 @@ from bot.polls import rules as polls
 from bot.polls import updates as poll_updates
 from bot.questions import nudges, status
 from bot.runtime.deps import Deps
-from bot.text import escape, parse_id
+from bot.text import escape
 from handlers import blocks, views
 
 logger = logging.getLogger(__name__)
@@ -128,13 +128,10 @@ class Commands:
         await ack()
 
     async def close(self, ack: AsyncAck, request: SlashCommand) -> None:
-        poll_id = parse_id(request.arguments.strip().lstrip("#"))
-        if poll_id is None:
-            shown = escape(request.arguments.strip()) or "nothing"
-            await ack(
-                text=f":warning: `/roundtable close POLL` needs a poll id (the number shown on the poll), not {shown}.",
-                response_type="ephemeral",
-            )
+        try:
+            poll_id = commands.poll_to_close(request.arguments)
+        except commands.ArgumentError as problem:
+            await ack(text=f":warning: {problem}", response_type="ephemeral")
             return
         result = await asyncio.to_thread(polls.close, self.deps, poll_id, request.user_id)
         await ack(text=result.message, response_type="ephemeral")
@@ -142,7 +139,7 @@ class Commands:
     async def digest(self, ack: AsyncAck, request: SlashCommand) -> None:
         try:
             digest_request = await asyncio.to_thread(
-                digest_delivery.authorise,
+                digest_delivery.request_digest,
                 self.deps,
                 request.user_id,
                 request.arguments,

@@ -30,20 +30,9 @@ class Events:
                 self.deps.writes.submit_to(replies.apply_deliveries, delivery)
             )
         await ack()
-        # Told once, for the reply itself: an edit of that unrecorded reply gets no second note.
-        if (
-            outcome is replies.Outcome.CLOSED
-            and message is not None
-            and message.kind is replies.MessageKind.POSTED
-            and message.user_id
-        ):
-            self.deps.later(
-                answers.tell_question_closed,
-                self.deps,
-                message.channel_id,
-                message.thread_ts or message.ts,
-                message.user_id,
-            )
+        note = answers.closed_note(message, outcome)
+        if note is not None:
+            self.deps.later(answers.tell_question_closed, self.deps, note)
         logger.info(
             "event type=message subtype=%s outcome=%s ms=%.1f",
             (body.get("event") or {}).get("subtype") or "-",

@@ -12,7 +12,6 @@ from bot.home import blocks as home_blocks
 from bot.home import service as home
 from bot.runtime.deps import Deps
 from bot.text import parse_id
-from storage.models import Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +40,8 @@ class Home:
 
 
 def compile_for_home(deps: Deps, user_id: str, workshop_id: int) -> None:
-    with deps.db.reading() as session:
-        workshop = session.get(Workshop, workshop_id)
-        slug = workshop.slug if workshop else str(workshop_id)
     try:
-        request = digest_delivery.authorise(deps, user_id, slug, "", None)
+        request = digest_delivery.home_request(deps, user_id, workshop_id)
     except digest_delivery.DigestRefused as refused:
         publish(deps, user_id, str(refused))
         return

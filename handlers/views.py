@@ -22,7 +22,6 @@ from bot.questions import blocks as question_blocks
 from bot.questions import controls as question_controls
 from bot.runtime.deps import Deps
 from bot.runtime.settings import Settings
-from bot.text import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +63,7 @@ class PollViews:
         try:
             metadata = json.loads(view.get("private_metadata") or "{}")
             place = polls.Place(
-                channel_id=str(metadata["channel_id"]),
-                channel_name=metadata.get("channel_name"),
-                workshop_id=None,
+                channel_id=str(metadata["channel_id"]), channel_name=metadata.get("channel_name")
             )
         except (ValueError, KeyError, TypeError):
             await ack(
@@ -74,9 +71,6 @@ class PollViews:
             )
             return
         form = poll_blocks.form_values(view.get("state") or {})
-        workshop_id = parse_id(form.get("workshop") or "")
-        if workshop_id is not None:
-            place = polls.Place(place.channel_id, place.channel_name, workshop_id)
         result = await asyncio.to_thread(polls.create_from_form, self.deps, user_id, place, form)
         if isinstance(result, polls.Refused):
             field = result.field if result.field in form else "question"

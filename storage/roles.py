@@ -1,6 +1,6 @@
-"""Who may do what: organisers and chairs per workshop."""
+"""Organisers and chairs per workshop, as stored; the rules of who may do what are bot.permissions."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -35,17 +35,12 @@ def workshops_for_channel(
     return session.exec(statement).all()
 
 
-def has_any_role(session: Session, workshop_id: int, user_id: str, roles: Iterable[RoleName]) -> bool:
-    return bool(roles_of(session, workshop_id, user_id) & set(roles))
-
-
-def workshops_with_role(
-    session: Session, user_id: str, role: RoleName, *, everywhere: bool = False
+def workshops_with_roles(
+    session: Session, user_id: str, roles: Collection[RoleName], *, everywhere: bool = False
 ) -> Sequence[Workshop]:
-    """Workshops where `user_id` has `role`; every workshop when `everywhere` (global organisers)."""
+    """Workshops where `user_id` holds any of `roles`, once each; every workshop when `everywhere`."""
     statement = select(Workshop).order_by(col(Workshop.starts_at), col(Workshop.slug))
     if not everywhere:
-        statement = statement.join(Role, col(Role.workshop_id) == col(Workshop.id)).where(
-            Role.user_id == user_id, Role.role == role
-        )
+        held = select(Role.workshop_id).where(Role.user_id == user_id, col(Role.role).in_(list(roles)))
+        statement = statement.where(col(Workshop.id).in_(held))
     return session.exec(statement).all()

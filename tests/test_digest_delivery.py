@@ -15,7 +15,7 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, slash_command
 from sqlmodel import select
 
-from bot.digest.delivery import Destination, DigestRefused, authorise, deliver
+from bot.digest.delivery import Destination, DigestRefused, deliver, request_digest
 from bot.runtime.deps import Deps, build_deps
 from bot.runtime.settings import load_settings
 from storage.db import Database
@@ -48,7 +48,7 @@ def deps(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterat
 
 
 def test_organiser_gets_the_summary_by_dm_and_the_digest_as_files(deps: Deps, fake_slack: FakeSlack) -> None:
-    request = authorise(deps, ORGANISER, "grid", "C0ELSEWHERE", None)
+    request = request_digest(deps, ORGANISER, "grid", "C0ELSEWHERE", None)
     target = deliver(deps, request)
     assert target.startswith("D")
     [summary] = fake_slack.calls("chat.postMessage")
@@ -66,12 +66,12 @@ def test_organiser_gets_the_summary_by_dm_and_the_digest_as_files(deps: Deps, fa
 
 
 def test_the_workshop_defaults_to_the_one_bound_to_the_channel(deps: Deps) -> None:
-    assert authorise(deps, ORGANISER, "", "C0GRID0001", None).slug == "grid"
+    assert request_digest(deps, ORGANISER, "", "C0GRID0001", None).slug == "grid"
 
 
 def test_an_unknown_workshop_lists_the_organisers_choices(deps: Deps) -> None:
     with pytest.raises(DigestRefused) as refused:
-        authorise(deps, ORGANISER, "nope", "C0GRID0001", None)
+        request_digest(deps, ORGANISER, "nope", "C0GRID0001", None)
     assert "there is no workshop `nope`" in str(refused.value)
     assert "• `grid` — Net zero &amp; the grid" in str(refused.value)
 
@@ -80,7 +80,7 @@ def test_a_non_organiser_is_refused_and_told_who_can(deps: Deps) -> None:
     with pytest.raises(
         DigestRefused, match=rf"Only organisers of \*Net zero &amp; the grid\* .*<@{ORGANISER}>"
     ):
-        authorise(deps, "U0ADA001", "grid", "C0GRID0001", None)
+        request_digest(deps, "U0ADA001", "grid", "C0GRID0001", None)
 
 
 def test_global_organisers_may_compile_any_workshop(
@@ -91,13 +91,13 @@ def test_global_organisers_may_compile_any_workshop(
     )
     boss = build_deps(settings)
     try:
-        assert authorise(boss, "U0BOSS0001", "grid", "C0X", None).slug == "grid"
+        assert request_digest(boss, "U0BOSS0001", "grid", "C0X", None).slug == "grid"
     finally:
         boss.close()
 
 
 def test_the_summary_can_go_under_the_first_question(deps: Deps, fake_slack: FakeSlack) -> None:
-    request = authorise(deps, ORGANISER, "thread grid", "C0X", None)
+    request = request_digest(deps, ORGANISER, "thread grid", "C0X", None)
     assert request.destination is Destination.THREAD
     assert deliver(deps, request) == "C0GRID0001"
     [summary] = fake_slack.calls("chat.postMessage")

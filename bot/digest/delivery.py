@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
-from bot import digest
+from bot import digest, permissions
 from bot.people import names as people
+from bot.permissions import Action
 from bot.runtime.deps import Deps
 from bot.text import escape
 from storage import questions, roles, workshops
-from storage.models import PostState, RoleName
+from storage.models import PostState, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +65,11 @@ def parse_arguments(arguments: str) -> tuple[str | None, Destination]:
     return slug, destination
 
 
-def authorise(
+def request_digest(
     deps: Deps, user_id: str, arguments: str, channel_id: str, channel_name: str | None
 ) -> DigestRequest:
-    """The workshop to compile, or DigestRefused with a message listing the choices or who may ask."""
+    """`/roundtable digest [WORKSHOP] [dm|channel|thread]`: the workshop to compile (the one named, else
+    the channel's), or DigestRefused with a message listing the choices or who may ask."""
     slug, destination = parse_arguments(arguments)
     with deps.db.reading() as session:
         if slug is None:
@@ -79,23 +82,30 @@ def authorise(
             workshop = workshops.get_by_slug(session, slug)
             if workshop is None:
                 raise DigestRefused(_choices(deps, user_id, f"there is no workshop `{escape(slug)}`"))
-        allowed = user_id in deps.organisers or RoleName.ORGANISER in roles.roles_of(
-            session, workshop.id or 0, user_id
-        )
-        if not allowed:
-            organisers = roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER)
-            who = ", ".join(f"<@{u}>" for u in organisers) or "the workshop's organisers"
-            raise DigestRefused(
-                f"Only organisers of *{escape(workshop.title)}* can compile its digest ({who})."
-            )
-        return DigestRequest(workshop.slug, user_id, destination)
+        return _authorised(deps, session, user_id, workshop, destination)
+
+
+def home_request(deps: Deps, user_id: str, workshop_id: int) -> DigestRequest:
+    """The App Home's Digest button: that workshop's digest by DM, or DigestRefused."""
+    with deps.db.reading() as session:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is None:
+            raise DigestRefused(_choices(deps, user_id, f"there is no workshop `{workshop_id}`"))
+        return _authorised(deps, session, user_id, workshop, Destination.DM)
+
+
+def _authorised(
+    deps: Deps, session: Session, user_id: str, workshop: Workshop, destination: Destination
+) -> DigestRequest:
+    decision = permissions.authorise(session, user_id, Action.COMPILE_DIGEST, workshop, deps.organisers)
+    if isinstance(decision, permissions.Refused):
+        raise DigestRefused(decision.message)
+    return DigestRequest(workshop.slug, user_id, destination)
 
 
 def _choices(deps: Deps, user_id: str, reason: str) -> str:
     with deps.db.reading() as session:
-        mine = roles.workshops_with_role(
-            session, user_id, RoleName.ORGANISER, everywhere=user_id in deps.organisers
-        )
+        mine = permissions.workshops_where(session, user_id, Action.COMPILE_DIGEST, deps.organisers)
     if not mine:
         return f"Cannot compile a digest: {reason}, and you are not an organiser of any workshop."
     listing = "\n".join(f"• `{escape(w.slug)}` — {escape(w.title)}" for w in mine)

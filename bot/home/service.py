@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import permissions
+from bot.permissions import Action
 from bot.polls import rules as polls
 from bot.runtime.deps import Deps
-from storage import home, roles
-from storage.models import RoleName, Workshop
+from storage import home
+from storage.models import Workshop
 
 UPCOMING = 3
 
@@ -64,11 +66,12 @@ def phase_of(workshop: Workshop, now: datetime) -> str:
 def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
     now = deps.clock()
     with deps.db.reading() as session:
-        organised = roles.workshops_with_role(
-            session, user_id, RoleName.ORGANISER, everywhere=user_id in deps.organisers
-        )
+        # Organisers get their workshops' controls; chairs (who are not also organisers) their polls.
+        organised = permissions.workshops_where(session, user_id, Action.POST_NEXT_QUESTION, deps.organisers)
         chaired = [
-            w for w in roles.workshops_with_role(session, user_id, RoleName.CHAIR) if w not in organised
+            w
+            for w in permissions.workshops_where(session, user_id, Action.CLOSE_POLL, deps.organisers)
+            if w not in organised
         ]
         counts = home.invitee_counts(session, [w.id for w in organised if w.id is not None])
         open_by_workshop: dict[int, list[OpenPoll]] = {}
@@ -133,12 +136,13 @@ def permalink(team_url: str | None, channel_id: str | None, ts: str | None) -> s
 def post_next_now(deps: Deps, user_id: str, workshop_id: int) -> str:
     """Bring the workshop's next scheduled question forward to now; the scheduler posts it within seconds."""
     with deps.db.transaction() as session:
-        if user_id not in deps.organisers and RoleName.ORGANISER not in roles.roles_of(
-            session, workshop_id, user_id
-        ):
-            return "Only the workshop's organisers can post its next question early."
-        question = home.next_scheduled_question(session, workshop_id)
         workshop = session.get(Workshop, workshop_id)
+        decision = permissions.authorise(
+            session, user_id, Action.POST_NEXT_QUESTION, workshop, deps.organisers
+        )
+        if isinstance(decision, permissions.Refused):
+            return decision.message
+        question = home.next_scheduled_question(session, workshop_id)
         if question is None or workshop is None:
             return "There is no scheduled question left to post."
         question.post_at = deps.clock()

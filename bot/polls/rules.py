@@ -1,6 +1,7 @@
-"""Quick polls, Slack-free: creation, anonymity, permissions, votes, reasons, closing, what a message shows.
+"""Quick polls, Slack-free: creation, anonymity, votes, reasons, closing, what a message shows.
 
-The `/roundtable poll` grammar and the input rules live in bot.polls.grammar.
+The `/roundtable poll` grammar and the input rules live in bot.polls.grammar; who may create and close
+polls is bot.permissions.
 
 Anonymous votes carry only an HMAC of (server secret, poll — or pre/post pair — , user): enough to stop
 double voting and let a voter change their mind, not enough for someone holding the database to learn
@@ -15,7 +16,6 @@ Every vote change bumps `Poll.vote_version` in the vote's own transaction; the m
 import hashlib
 import hmac
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import permissions
+from bot.permissions import Action
 from bot.polls.grammar import USAGE as USAGE  # re-exported: handlers.commands shows it
 from bot.polls.grammar import (
     PollInputError,
@@ -34,15 +36,15 @@ from bot.polls.grammar import (
     parse_command,
 )
 from bot.runtime.deps import Deps
-from bot.text import escape
+from bot.text import parse_id
 from storage import events, roles
 from storage import polls as store
-from storage.models import Poll, PollKind, PollState, RoleName, Vote, Workshop
+from storage.models import Poll, PollKind, PollState, Vote, Workshop
 
 logger = logging.getLogger(__name__)
 
 
-# ----- anonymity and permissions ------------------------------------------------------------------
+# ----- anonymity ----------------------------------------------------------------------------------
 def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
     """The user id for attributed polls; for anonymous ones a keyed hash scoped to the poll or its pair."""
     if not poll.anonymous:
@@ -81,31 +83,6 @@ def vote_time(poll: Poll, now: datetime) -> datetime:
     return poll.open_at or poll.created_at
 
 
-def may_manage(session: Session, workshop_id: int | None, user_id: str, organisers: frozenset[str]) -> bool:
-    if user_id in organisers:
-        return True
-    if workshop_id is None:
-        return False
-    return roles.has_any_role(session, workshop_id, user_id, (RoleName.CHAIR, RoleName.ORGANISER))
-
-
-def refusal(session: Session, workshop: Workshop | None, organisers: frozenset[str], action: str) -> str:
-    """Who may `action` (e.g. "create polls") here, with their names."""
-    if workshop is None or workshop.id is None:
-        who = _mentions(sorted(organisers)) or "nobody yet (set ROUNDTABLE_ORGANISERS)"
-        return f"This channel has no workshop, so only Roundtable's organisers can {action} here: {who}."
-    people = set(roles.users_with_role(session, workshop.id, RoleName.CHAIR))
-    people |= set(roles.users_with_role(session, workshop.id, RoleName.ORGANISER)) | organisers
-    return (
-        f"Only the chairs and organisers of *{escape(workshop.title)}* can {action}: "
-        f"{_mentions(sorted(people)) or 'none are set'}."
-    )
-
-
-def _mentions(user_ids: list[str]) -> str:
-    return ", ".join(f"<@{user_id}>" for user_id in user_ids if re.fullmatch(r"[UW][A-Z0-9]+", user_id))
-
-
 # ----- creating -----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Created:
@@ -124,12 +101,11 @@ class Place:
 
     channel_id: str
     channel_name: str | None = None
-    workshop_id: int | None = None  # chosen in the modal; None means "the channel's workshop"
 
 
 def create_from_command(deps: Deps, user_id: str, place: Place, text: str) -> Created | Refused:
     with deps.db.transaction() as session:
-        workshop, refused = _workshop_for(deps, session, user_id, place)
+        workshop, refused = _workshop_for(deps, session, user_id, place, None)
         if refused is not None:
             return refused
         tz = ZoneInfo(workshop.timezone) if workshop else ZoneInfo("UTC")
@@ -143,9 +119,12 @@ def create_from_command(deps: Deps, user_id: str, place: Place, text: str) -> Cr
 def create_from_form(
     deps: Deps, user_id: str, place: Place, form: dict[str, str | None]
 ) -> Created | Refused:
-    """The modal's fields: question, options (one per line), kind, anonymous, results, close_at (epoch)."""
+    """The modal's fields: workshop (its id, when the channel has several), question, options (one per
+    line), kind, anonymous, results, close_at (epoch). A workshop that cannot be read means the channel's.
+    """
+    chosen = parse_id(form.get("workshop") or "")
     with deps.db.transaction() as session:
-        workshop, refused = _workshop_for(deps, session, user_id, place)
+        workshop, refused = _workshop_for(deps, session, user_id, place, chosen)
         if refused is not None:
             return refused
         now = deps.clock()
@@ -173,21 +152,23 @@ def create_from_form(
 
 
 def _workshop_for(
-    deps: Deps, session: Session, user_id: str, place: Place
+    deps: Deps, session: Session, user_id: str, place: Place, chosen: int | None
 ) -> tuple[Workshop | None, Refused | None]:
+    """The workshop a new poll belongs to: `chosen` if bound here, else the first bound one the user may
+    create polls in; None (no workshop) only in a channel with none, for Roundtable's organisers."""
     bound = list(roles.workshops_for_channel(session, place.channel_id, place.channel_name))
-    if place.workshop_id is not None:
-        bound = [w for w in bound if w.id == place.workshop_id]
+    if chosen is not None:
+        bound = [w for w in bound if w.id == chosen]
         if not bound:
             return None, Refused("That workshop is not bound to this channel.", "workshop")
-    if not bound:
-        if user_id in deps.organisers:
-            return None, None
-        return None, Refused(refusal(session, None, deps.organisers, "create polls"))
-    for workshop in bound:
-        if may_manage(session, workshop.id, user_id, deps.organisers):
+    first: permissions.Allowed | permissions.Refused | None = None
+    for workshop in bound or [None]:
+        decision = permissions.authorise(session, user_id, Action.CREATE_POLL, workshop, deps.organisers)
+        if isinstance(decision, permissions.Allowed):
             return workshop, None
-    return None, Refused(refusal(session, bound[0], deps.organisers, "create polls here"))
+        first = first or decision
+    assert isinstance(first, permissions.Refused)
+    return None, Refused(first.message)
 
 
 def _add(
@@ -217,14 +198,20 @@ def modal_workshops(deps: Deps, user_id: str, place: Place) -> tuple[list[tuple[
     """The workshops this user may create a poll for in this channel (for the form), or a refusal."""
     with deps.db.reading() as session:
         bound = list(roles.workshops_for_channel(session, place.channel_id, place.channel_name))
+        decisions = [
+            (w, permissions.authorise(session, user_id, Action.OPEN_POLL_FORM, w, deps.organisers))
+            for w in bound or [None]
+        ]
         allowed = [
             (w.id, w.title)
-            for w in bound
-            if w.id is not None and may_manage(session, w.id, user_id, deps.organisers)
+            for w, decision in decisions
+            if w is not None and w.id is not None and isinstance(decision, permissions.Allowed)
         ]
-        if allowed or (not bound and user_id in deps.organisers):
+        first = decisions[0][1]
+        if allowed or (not bound and isinstance(first, permissions.Allowed)):
             return allowed, None
-        return [], Refused(refusal(session, bound[0] if bound else None, deps.organisers, "create polls"))
+        assert isinstance(first, permissions.Refused)
+        return [], Refused(first.message)
 
 
 # ----- voting and closing -------------------------------------------------------------------------
@@ -236,23 +223,41 @@ class VoteResult:
     kind: PollKind = PollKind.SINGLE
     chosen: tuple[str, ...] = ()
     toggled_off: str | None = None
-    invite_reason: bool = False  # the poll asks voters why; the confirmation offers "Add a reason"
+    invite_reason: bool = False  # the poll asks voters why
+
+    @property
+    def offers_reason(self) -> bool:
+        """The confirmation offers "Add a reason": the poll asks why, and the voter has a choice standing."""
+        return self.invite_reason and bool(self.chosen)
 
 
-def vote(deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str) -> VoteResult:
+def vote(
+    deps: Deps,
+    poll_id: int,
+    position: int | None,
+    user_id: str,
+    action_ts: str | None,
+    trigger_id: str | None = None,
+) -> VoteResult:
     """Record a click in its own transaction; see `vote_write`."""
     with deps.db.transaction() as session:
-        return vote_write(deps, poll_id, position, user_id, click_id)(session)
+        return vote_write(deps, poll_id, position, user_id, action_ts, trigger_id)(session)
 
 
 def vote_write(
-    deps: Deps, poll_id: int, position: int | None, user_id: str, click_id: str
+    deps: Deps,
+    poll_id: int,
+    position: int | None,
+    user_id: str,
+    action_ts: str | None,
+    trigger_id: str | None = None,
 ) -> Callable[[Session], VoteResult]:
     """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
-    all (`position` None). `click_id` is Slack's id of the delivery (its action_ts); its `delivery_key` is
-    stored with the vote, so a retried delivery never counts twice. Each click runs in a savepoint, so a
-    refused or conflicting click never undoes its batch-mates.
+    all (`position` None). Slack's id of the delivery (its `action_ts`; the `trigger_id` only for a click
+    without one) goes into the `delivery_key` stored with the vote, so a retried delivery never counts
+    twice. Each click runs in a savepoint, so a refused or conflicting click never undoes its batch-mates.
     """
+    click_id = str(action_ts or trigger_id or "")
 
     def write(session: Session) -> VoteResult:
         for attempt in range(3):
@@ -423,9 +428,10 @@ def close(deps: Deps, poll_id: int, user_id: str) -> CloseResult:
         poll = store.get(session, poll_id)
         if poll is None:
             return CloseResult("unknown", f"There is no poll #{poll_id}.")
-        if not may_manage(session, poll.workshop_id, user_id, deps.organisers):
-            workshop = store.workshop_of(session, poll)
-            return CloseResult("refused", refusal(session, workshop, deps.organisers, "close this poll"))
+        workshop = store.workshop_of(session, poll)
+        decision = permissions.authorise(session, user_id, Action.CLOSE_POLL, workshop, deps.organisers)
+        if isinstance(decision, permissions.Refused):
+            return CloseResult("refused", decision.message)
         if poll.state == PollState.CLOSED:
             return CloseResult("already", f"Poll #{poll_id} is already closed.")
         if not store.close(session, poll_id, now=deps.clock()):

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
+from bot import permissions
+from bot.permissions import Action
 from bot.questions import replies
 from bot.runtime.deps import Deps
 from bot.text import escape, truncate
-from storage import events, questions, responses, roles
-from storage.models import PostState, ResponseSource, RoleName
+from storage import events, questions, responses
+from storage.models import PostState, ResponseSource, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -69,24 +71,46 @@ def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusio
         question = questions.get(session, question_id)
         if question is None or question.state != PostState.POSTED or not question.message_ts:
             raise AnswerRefused("Only a posted question can be closed with a conclusion.")
-        allowed = user_id in deps.organisers or roles.has_any_role(
-            session, question.workshop_id, user_id, (RoleName.CHAIR, RoleName.ORGANISER)
+        workshop = session.get(Workshop, question.workshop_id)
+        decision = permissions.authorise(
+            session, user_id, Action.CONCLUDE_QUESTION, workshop, deps.organisers
         )
-        if not allowed:
-            raise AnswerRefused(
-                "Only the workshop's chairs and organisers can close a question with a conclusion."
-            )
+        if isinstance(decision, permissions.Refused):
+            raise AnswerRefused(decision.message)
         question.conclusion = text
         question.closed_at = question.closed_at or deps.clock()
         session.add(question)
         return Conclusion(question_id, question.channel_id or "", question.message_ts, text)
 
 
-def tell_question_closed(deps: Deps, channel_id: str, thread_ts: str, user_id: str) -> None:
+@dataclass(frozen=True, slots=True)
+class ClosedNote:
+    channel_id: str
+    thread_ts: str
+    user_id: str
+
+
+def closed_note(message: replies.ThreadMessage | None, outcome: replies.Outcome) -> ClosedNote | None:
+    """Whom to tell that their thread reply came after the question closed (it was not recorded): the
+    author of the reply itself, once; an edit of that unrecorded reply gets no second note."""
+    if (
+        outcome is not replies.Outcome.CLOSED
+        or message is None
+        or message.kind is not replies.MessageKind.POSTED
+        or not message.user_id
+    ):
+        return None
+    return ClosedNote(message.channel_id, message.thread_ts or message.ts, message.user_id)
+
+
+def tell_question_closed(deps: Deps, note: ClosedNote) -> None:
     """The ephemeral note to someone whose thread reply came after the question closed (not recorded)."""
     try:
         deps.slack.chat_postEphemeral(
-            channel=channel_id, user=user_id, thread_ts=thread_ts, text=f":lock: {replies.CLOSED_NOTE}"
+            channel=note.channel_id,
+            user=note.user_id,
+            thread_ts=note.thread_ts,
+            text=f":lock: {replies.CLOSED_NOTE}",
         )
     except SlackApiError as error:
         logger.warning("closed-question note not delivered: %s", error.response.get("error"))

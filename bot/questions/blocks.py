@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.text import escape, truncate
+from bot.text import escape, parse_id, truncate
 
 Block = dict[str, Any]
 
@@ -15,6 +15,12 @@ CONCLUSION_CALLBACK = "question.conclusion"
 
 
 CLOSED_NOTICE = ":lock: This question is closed; answers are no longer collected."
+
+
+def question_to_conclude(menu_value: str) -> int | None:
+    """The question id of the overflow's "Close with a conclusion" (`conclude:ID`), or None."""
+    option, _, raw_id = menu_value.partition(":")
+    return parse_id(raw_id) if option == CONCLUDE_OPTION else None
 
 
 def _question_head(workshop_title: str, question: str) -> list[Block]:

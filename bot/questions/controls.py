@@ -11,7 +11,8 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot.polls.rules import may_manage, refusal
+from bot import permissions
+from bot.permissions import Action
 from bot.questions import answers, replies
 from bot.questions import blocks as question_blocks
 from bot.runtime.deps import Deps
@@ -64,9 +65,12 @@ def conclusion_prompt(deps: Deps, question_id: int, user_id: str) -> QuestionPro
         question = questions.get(session, question_id)
         if question is None or question.state != PostState.POSTED or not question.message_ts:
             return Refusal("Only a posted question can be closed with a conclusion.")
-        if not may_manage(session, question.workshop_id, user_id, deps.organisers):
-            workshop = session.get(Workshop, question.workshop_id)
-            return Refusal(refusal(session, workshop, deps.organisers, "close a question with a conclusion"))
+        workshop = session.get(Workshop, question.workshop_id)
+        decision = permissions.authorise(
+            session, user_id, Action.OPEN_CONCLUSION_FORM, workshop, deps.organisers
+        )
+        if isinstance(decision, permissions.Refused):
+            return Refusal(decision.message)
         return QuestionPrompt(question_id, question.text)
 
 

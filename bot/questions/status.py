@@ -1,16 +1,18 @@
 """What `/roundtable status` reports: a channel's workshops, upcoming posts and reply counts.
 
 The text of a question not yet posted is the organisers' and chairs' to see (their own workshops, and
-global organisers everywhere); everyone else sees how many are still to come and when the next one is.
+global organisers everywhere: bot.permissions, READ_UPCOMING); everyone else sees how many are still to come and when the next one is.
 """
 
 from collections.abc import Set
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bot import permissions
+from bot.permissions import Action
 from storage import questions, responses, roles
 from storage.db import Database
-from storage.models import PostState, RoleName
+from storage.models import PostState
 
 UPCOMING_STATES = (PostState.SCHEDULED, PostState.CLAIMED)
 TIME_FORMAT = "%a %d %b %Y %H:%M %Z"
@@ -43,8 +45,9 @@ def channel_status(
     with db.reading() as session:
         for workshop in roles.workshops_for_channel(session, channel_id, channel_name):
             zone = ZoneInfo(workshop.timezone)
-            manages = user_id in organisers or roles.has_any_role(
-                session, workshop.id or 0, user_id, (RoleName.ORGANISER, RoleName.CHAIR)
+            manages = isinstance(
+                permissions.authorise(session, user_id, Action.READ_UPCOMING, workshop, organisers),
+                permissions.Allowed,
             )
             stored = questions.for_workshop(session, workshop.id or 0)
             counts = responses.count_by_question(session, [q.id for q in stored if q.id is not None])

@@ -182,8 +182,8 @@ def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_workshop_load(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime.deps import utc_now
     from bot.workshops import catalog as workshops
+    from storage.models import utc_now
 
     try:
         spec = workshops.parse_workshop_file(args.file)

@@ -114,7 +114,7 @@ class QuestionActions:
         self.modal_client = modal_client
 
     async def answer_privately(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        question_id = poll_blocks.parse_poll_value(str(action.get("value") or ""))
+        question_id = question_blocks.parse_question_value(str(action.get("value") or ""))
         if question_id is None:
             await ack()
             reply(self.deps, body, UNKNOWN_QUESTION)
@@ -128,10 +128,10 @@ class QuestionActions:
         await self._open(ack, body, view, "answer form")
 
     async def menu(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        option, _, raw_id = str((action.get("selected_option") or {}).get("value") or "").partition(":")
-        question_id = poll_blocks.parse_poll_value(raw_id)
+        selected = str((action.get("selected_option") or {}).get("value") or "")
+        question_id = question_blocks.parse_conclude_value(selected)
         user_id = (body.get("user") or {}).get("id", "")
-        if option != question_blocks.CONCLUDE_OPTION or question_id is None or not user_id:
+        if question_id is None or not user_id:
             await ack()
             reply(self.deps, body, UNKNOWN_QUESTION)
             return

@@ -14,9 +14,10 @@ from bot.people import data_rights
 from bot.polls import blocks as poll_blocks
 from bot.polls import rules as polls
 from bot.polls import updates as poll_updates
+from bot.polls.grammar import parse_poll_reference
 from bot.questions import nudges, status
 from bot.runtime.deps import Deps
-from bot.text import escape, parse_id
+from bot.text import escape
 from handlers import blocks, views
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class Commands:
         await ack()
 
     async def close(self, ack: AsyncAck, request: SlashCommand) -> None:
-        poll_id = parse_id(request.arguments.strip().lstrip("#"))
+        poll_id = parse_poll_reference(request.arguments)
         if poll_id is None:
             shown = escape(request.arguments.strip()) or "nothing"
             await ack(

@@ -22,7 +22,6 @@ from bot.questions import blocks as question_blocks
 from bot.questions import controls as question_controls
 from bot.runtime.deps import Deps
 from bot.runtime.settings import Settings
-from bot.text import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ class PollViews:
             )
             return
         form = poll_blocks.form_values(view.get("state") or {})
-        workshop_id = parse_id(form.get("workshop") or "")
+        workshop_id = poll_blocks.parse_workshop_choice(form.get("workshop"))
         if workshop_id is not None:
             place = polls.Place(place.channel_id, place.channel_name, workshop_id)
         result = await asyncio.to_thread(polls.create_from_form, self.deps, user_id, place, form)
@@ -159,7 +158,7 @@ class QuestionForm:
 
 def _question_form(body: dict[str, Any], view: dict[str, Any]) -> QuestionForm | None:
     user_id = str((body.get("user") or {}).get("id") or "")
-    question_id = poll_blocks.parse_poll_value(str(view.get("private_metadata") or ""))
+    question_id = question_blocks.parse_question_value(str(view.get("private_metadata") or ""))
     submission_id = str(view.get("id") or "")
     if question_id is None or not user_id or not submission_id:
         return None

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from bot.text import escape, parse_id
+from bot.polls.grammar import parse_poll_reference
+from bot.text import escape
 
 HELP_TEXT = """*Roundtable* — structured deliberation in Slack
 • `/roundtable status` — this channel's workshops: next posts and reply counts
@@ -39,7 +40,7 @@ class ArgumentError(ValueError):
 
 def poll_to_close(arguments: str) -> int:
     """`/roundtable close N` (or `#N`): the poll id, or ArgumentError saying what was given instead."""
-    poll_id = parse_id(arguments.strip().lstrip("#"))
+    poll_id = parse_poll_reference(arguments)
     if poll_id is None:
         shown = escape(arguments.strip()) or "nothing"
         raise ArgumentError(

@@ -114,7 +114,7 @@ class QuestionActions:
         self.modal_client = modal_client
 
     async def answer_privately(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        question_id = poll_blocks.parse_poll_value(str(action.get("value") or ""))
+        question_id = question_blocks.parse_question_value(str(action.get("value") or ""))
         if question_id is None:
             await ack()
             reply(self.deps, body, UNKNOWN_QUESTION)
@@ -129,7 +129,7 @@ class QuestionActions:
 
     async def menu(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         selected = str((action.get("selected_option") or {}).get("value") or "")
-        question_id = question_blocks.question_to_conclude(selected)
+        question_id = question_blocks.parse_conclude_value(selected)
         user_id = (body.get("user") or {}).get("id", "")
         if question_id is None or not user_id:
             await ack()

@@ -11,7 +11,6 @@ from bot.digest import delivery as digest_delivery
 from bot.home import blocks as home_blocks
 from bot.home import service as home
 from bot.runtime.deps import Deps
-from bot.text import parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +26,14 @@ class Home:
 
     async def post_next(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id", "")
-        workshop_id = parse_id(str(action.get("value") or "")) or 0
+        workshop_id = home_blocks.parse_workshop_value(str(action.get("value") or "")) or 0
         outcome = await asyncio.to_thread(home.post_next_now, self.deps, user_id, workshop_id)
         await ack()
         self.deps.later(publish, self.deps, user_id, outcome)
 
     async def digest(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         user_id = (body.get("user") or {}).get("id", "")
-        workshop_id = parse_id(str(action.get("value") or "")) or 0
+        workshop_id = home_blocks.parse_workshop_value(str(action.get("value") or "")) or 0
         await ack()
         self.deps.later(compile_for_home, self.deps, user_id, workshop_id)
 

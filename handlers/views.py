@@ -153,7 +153,7 @@ class QuestionForm:
 
 def _question_form(body: dict[str, Any], view: dict[str, Any]) -> QuestionForm | None:
     user_id = str((body.get("user") or {}).get("id") or "")
-    question_id = poll_blocks.parse_poll_value(str(view.get("private_metadata") or ""))
+    question_id = question_blocks.parse_question_value(str(view.get("private_metadata") or ""))
     submission_id = str(view.get("id") or "")
     if question_id is None or not user_id or not submission_id:
         return None

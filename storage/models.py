@@ -18,6 +18,7 @@ from typing_extensions import override
 
 
 def utc_now() -> datetime:
+    """The one wall clock, for row defaults and the CLI; the bot reads time through `deps.clock` (tests fake it)."""
     return datetime.now(UTC)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, or_, update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from storage.models import Poll, PollOption, PollReason, PollState, Vote, Workshop
 
@@ -218,7 +218,3 @@ def mark_rendered(session: Session, poll_id: int, version: int) -> None:
         .where(col(Poll.id) == poll_id, col(Poll.rendered_version) < version)
         .values(rendered_version=version)
     )
-
-
-def count_votes(session: Session, poll_id: int) -> int:
-    return int(session.exec(select(func.count(col(Vote.id))).where(Vote.poll_id == poll_id)).one())

@@ -104,16 +104,6 @@ def add_replies_if_new(session: Session, rows: list[dict[str, object]]) -> set[t
     return {(channel, ts) for channel, ts in inserted}
 
 
-def responses_for_question(session: Session, question_id: int) -> Sequence[Response]:
-    """Visible responses, oldest first."""
-    statement = (
-        select(Response)
-        .where(Response.question_id == question_id, counts_as_answer())
-        .order_by(col(Response.created_at), col(Response.id))
-    )
-    return session.exec(statement).all()
-
-
 def count_by_question(session: Session, question_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """{question id: (visible responses, distinct responders)} in one query."""
     if not question_ids:

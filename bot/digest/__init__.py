@@ -2,6 +2,9 @@
 
 digest = compile_digest(db, "net-zero-2030", audience=Audience.ORGANISERS, display_names=names)
 html_bytes = render(digest, "html")
+
+The PDF renderer (fpdf2) is imported only when a PDF is rendered, and matplotlib only when a chart is drawn,
+so importing the web app does not load either (tests/test_lazy_imports.py).
 """
 
 from collections.abc import Callable
@@ -15,7 +18,6 @@ from bot.digest.render_csv import render_csv
 from bot.digest.render_html import render_html
 from bot.digest.render_json import render_json
 from bot.digest.render_markdown import render_markdown
-from bot.digest.render_pdf import render_pdf
 from bot.digest.summary_blocks import summary_blocks
 
 FORMATS = ("md", "html", "pdf", "json", "csv")
@@ -36,6 +38,8 @@ _TEXT_RENDERERS: dict[str, Callable[[Digest], str]] = {
 def render(digest: Digest, fmt: str, *, table: str = "responses") -> bytes:
     """The digest in format `fmt` (md, html, pdf, json, csv); `table` picks the CSV table (see `CSV_TABLES`)."""
     if fmt == "pdf":
+        from bot.digest.render_pdf import render_pdf
+
         return render_pdf(digest)
     if fmt == "csv":
         try:

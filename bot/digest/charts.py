@@ -2,13 +2,12 @@
 
 Uses `matplotlib.figure.Figure` directly (no pyplot global state, safe in worker threads). Metadata that
 would vary between runs is suppressed, so the same poll gives the same bytes on one matplotlib version.
+matplotlib is imported when the first chart is drawn, not with the web app: it is about half of a worker's
+import time, and most workers never draw a chart.
 """
 
 import io
 import textwrap
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from bot.digest.glyphs import printable
 from bot.digest.model import PollSection
@@ -26,6 +25,9 @@ def _label(text: str) -> str:
 
 def poll_chart_png(poll: PollSection) -> bytes:
     """Horizontal bars, first option on top, with votes and share printed beside each bar."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     count = max(len(poll.options), 1)
     figure = Figure(figsize=(7, 1.2 + 0.55 * count), dpi=100)
     FigureCanvasAgg(figure)

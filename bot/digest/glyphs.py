@@ -2,24 +2,26 @@
 
 PDF and PNG output use DejaVu Sans; it covers Latin, Greek, Cyrillic, Hebrew, Arabic and many symbols but
 no emoji. Missing characters become U+FFFD instead of silently vanishing (or logging a warning per glyph).
+matplotlib and fontTools are imported on first use, when a chart or PDF is drawn (see bot.digest.charts).
 """
 
 import unicodedata
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-from fontTools.ttLib import TTFont
-
 REPLACEMENT = "\ufffd"
 
 
 def font_path(name: str = "DejaVuSans.ttf") -> Path:
+    import matplotlib
+
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
 
 
 @cache
 def _coverage(name: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
     with TTFont(font_path(name), lazy=True) as font:
         return frozenset(font.getBestCmap())
 

@@ -1,10 +1,10 @@
 """HTML digest: one self-contained file (inline CSS and SVG, no scripts), print-ready and phone-readable.
 
-Everything that came from users or organisers goes through `_e` (html.escape with quotes), so a
+Everything that came from users or organisers goes through `_html` (html.escape with quotes), so a
 response cannot open a tag, close a textarea or inject an attribute.
 """
 
-from html import escape
+from html import escape as html_escape
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
@@ -44,31 +44,31 @@ blockquote,.notice{background:none}.chart .b{fill:#333}
 """
 
 
-def _e(text: str) -> str:
-    return escape(text, quote=True)
+def _html(text: str) -> str:
+    return html_escape(text, quote=True)
 
 
 def render_html(digest: Digest) -> str:
     out: list[str] = [
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-        f"<title>{_e(fmt.one_line(digest.title))}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
-        f'<header>\n<h1 dir="auto">{_e(fmt.one_line(digest.title))}</h1>\n',
-        f'<p class="meta">{_e(fmt.date_range(digest.starts_at, digest.ends_at))} · {_e(digest.channel)}</p>\n',
+        f"<title>{_html(fmt.one_line(digest.title))}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        f'<header>\n<h1 dir="auto">{_html(fmt.one_line(digest.title))}</h1>\n',
+        f'<p class="meta">{_html(fmt.date_range(digest.starts_at, digest.ends_at))} · {_html(digest.channel)}</p>\n',
     ]
     if audience := fmt.audience_notice(digest):
-        out.append(f'<p class="notice">{_e(audience)}</p>\n')
+        out.append(f'<p class="notice">{_html(audience)}</p>\n')
     if digest.chatham_house:
-        out.append(f'<p class="notice">{_e(fmt.CHATHAM_NOTICE)}</p>\n')
+        out.append(f'<p class="notice">{_html(fmt.CHATHAM_NOTICE)}</p>\n')
     if sectors := fmt.sector_notice(digest):
-        out.append(f'<p class="notice">{_e(sectors)}</p>\n')
+        out.append(f'<p class="notice">{_html(sectors)}</p>\n')
     if note := fmt.window_note(digest):
-        out.append(f'<p class="meta">{_e(note)}</p>\n')
+        out.append(f'<p class="meta">{_html(note)}</p>\n')
     if digest.description:
-        out.append(f'<p class="text" dir="auto">{_e(digest.description)}</p>\n')
+        out.append(f'<p class="text" dir="auto">{_html(digest.description)}</p>\n')
     out.append("</header>\n")
     out.append(
-        f'<section id="summary">\n<h2>Summary</h2>\n<p>{_e(" ".join(fmt.summary_sentences(digest)))}</p>\n</section>\n'
+        f'<section id="summary">\n<h2>Summary</h2>\n<p>{_html(" ".join(fmt.summary_sentences(digest)))}</p>\n</section>\n'
     )
     if digest.questions:
         out.append('<section id="questions">\n<h2>Questions</h2>\n')
@@ -93,18 +93,18 @@ def render_html(digest: Digest) -> str:
 
 def _question(out: list[str], question: QuestionSection, digest: Digest) -> None:
     out.append(f'<article class="question" id="q{question.number}">\n')
-    out.append(f"<h3>Question {question.number} · {_e(fmt.phase_label(question.phase))}</h3>\n")
-    out.append(f'<p class="text" dir="auto"><strong>{_e(question.text)}</strong></p>\n')
+    out.append(f"<h3>Question {question.number} · {_html(fmt.phase_label(question.phase))}</h3>\n")
+    out.append(f'<p class="text" dir="auto"><strong>{_html(question.text)}</strong></p>\n')
     answered = fmt.answered(question, digest.participation)
     rate = f" · {answered}" if answered else ""
-    out.append(f'<p class="meta">{_e(fmt.plural(len(question.responses), "response") + rate)}</p>\n')
+    out.append(f'<p class="meta">{_html(fmt.plural(len(question.responses), "response") + rate)}</p>\n')
     if question.responses:
         out.append('<ol class="responses">\n')
         out.extend(_response(item, digest.sector_tagging) for item in question.responses)
         out.append("</ol>\n")
     if question.conclusion:
         out.append(
-            f'<div class="conclusion"><strong>Conclusion</strong><p class="text" dir="auto">{_e(question.conclusion)}</p></div>\n'
+            f'<div class="conclusion"><strong>Conclusion</strong><p class="text" dir="auto">{_html(question.conclusion)}</p></div>\n'
         )
     out.append("</article>\n")
 
@@ -112,19 +112,19 @@ def _question(out: list[str], question: QuestionSection, digest: Digest) -> None
 def _response(item: ResponseItem, sector_tagging: bool) -> str:
     by = []
     if byline := fmt.byline(item, sector_tagging):
-        by.append(f"<strong>{_e(byline)}</strong>")
+        by.append(f"<strong>{_html(byline)}</strong>")
     if item.edited:
         by.append("<em>edited</em>")
     footer = f'<p class="by">{" · ".join(by)}</p>' if by else ""
-    return f'<li><blockquote dir="auto">{_e(item.text)}</blockquote>{footer}</li>\n'
+    return f'<li><blockquote dir="auto">{_html(item.text)}</blockquote>{footer}</li>\n'
 
 
 def _poll(out: list[str], poll: PollSection) -> None:
     out.append(f'<article class="poll" id="p{poll.number}">\n<h3>Poll {poll.number}</h3>\n')
-    out.append(f'<p class="text" dir="auto"><strong>{_e(poll.question)}</strong></p>\n')
-    out.append(f'<p class="caption">{_e(fmt.poll_caption(poll))}</p>\n')
+    out.append(f'<p class="text" dir="auto"><strong>{_html(poll.question)}</strong></p>\n')
+    out.append(f'<p class="caption">{_html(fmt.poll_caption(poll))}</p>\n')
     if poll.results_withheld:
-        options = "".join(f'<li dir="auto">{_e(option.label)}</li>' for option in poll.options)
+        options = "".join(f'<li dir="auto">{_html(option.label)}</li>' for option in poll.options)
         out.append(f'<ul class="options">{options}</ul>\n</article>\n')
         return
     out.append(bar_chart(poll.question, poll.options) + "\n")
@@ -132,9 +132,9 @@ def _poll(out: list[str], poll: PollSection) -> None:
         '<table><thead><tr><th>Option</th><th class="n">Votes</th><th class="n">Share</th></tr></thead><tbody>\n'
     )
     for option in poll.options:
-        voters = f'<br><span class="by">{_e(", ".join(option.voters))}</span>' if option.voters else ""
+        voters = f'<br><span class="by">{_html(", ".join(option.voters))}</span>' if option.voters else ""
         out.append(
-            f'<tr><td dir="auto">{_e(option.label)}{voters}</td><td class="n">{option.votes:,}</td>'
+            f'<tr><td dir="auto">{_html(option.label)}{voters}</td><td class="n">{option.votes:,}</td>'
             f'<td class="n">{fmt.percent(option.percent)}</td></tr>\n'
         )
     out.append(
@@ -148,7 +148,7 @@ def _poll(out: list[str], poll: PollSection) -> None:
 
 
 def _by_sector(out: list[str], poll: PollSection) -> None:
-    heads = "".join(f'<th class="n" dir="auto">{_e(option.label)}</th>' for option in poll.options)
+    heads = "".join(f'<th class="n" dir="auto">{_html(option.label)}</th>' for option in poll.options)
     out.append(
         f'<h4>By sector</h4>\n<table class="sectors"><thead><tr><th>Sector</th><th class="n">Voters</th>{heads}'
     )
@@ -156,7 +156,7 @@ def _by_sector(out: list[str], poll: PollSection) -> None:
     for result in poll.by_sector:
         cells = "".join(f'<td class="n">{o.votes:,} ({fmt.percent(o.percent)})</td>' for o in result.options)
         out.append(
-            f'<tr><td dir="auto">{_e(fmt.sector_row(result.sector))}</td><td class="n">{result.voters:,}</td>{cells}</tr>\n'
+            f'<tr><td dir="auto">{_html(fmt.sector_row(result.sector))}</td><td class="n">{result.voters:,}</td>{cells}</tr>\n'
         )
     out.append("</tbody></table>\n")
 
@@ -164,28 +164,28 @@ def _by_sector(out: list[str], poll: PollSection) -> None:
 def _reasons(out: list[str], poll: PollSection) -> None:
     out.append('<div class="reasons">\n<h4>Reasons</h4>\n')
     for heading, reasons in fmt.reason_groups(poll):
-        out.append(f'<p class="caption" dir="auto">{_e(heading)}</p>\n<ul class="reasons">\n')
+        out.append(f'<p class="caption" dir="auto">{_html(heading)}</p>\n<ul class="reasons">\n')
         for reason in reasons:
-            by = f'<p class="by">{_e(reason.author)}</p>' if reason.author else ""
-            out.append(f'<li><blockquote dir="auto">{_e(reason.text)}</blockquote>{by}</li>\n')
+            by = f'<p class="by">{_html(reason.author)}</p>' if reason.author else ""
+            out.append(f'<li><blockquote dir="auto">{_html(reason.text)}</blockquote>{by}</li>\n')
         out.append("</ul>\n")
     out.append("</div>\n")
 
 
 def _pair(out: list[str], pair: PairShift, before: PollSection, after: PollSection) -> None:
     out.append(
-        f'<article class="pair-shift">\n<h3 dir="auto">{_e(fmt.one_line(pair.question))}</h3>\n<div class="pair">\n'
+        f'<article class="pair-shift">\n<h3 dir="auto">{_html(fmt.one_line(pair.question))}</h3>\n<div class="pair">\n'
     )
     for caption, poll in (("Before", before), ("After", after)):
         out.append(
-            f"<figure><figcaption>{caption} · {_e(fmt.plural(poll.total_voters, 'voter'))}</figcaption>"
+            f"<figure><figcaption>{caption} · {_html(fmt.plural(poll.total_voters, 'voter'))}</figcaption>"
         )
         out.append(bar_chart(f"{caption}: {poll.question}", poll.options) + "</figure>\n")
     out.append('</div>\n<table><thead><tr><th>Option</th><th class="n">Before</th><th class="n">After</th>')
     out.append('<th class="n">Change</th></tr></thead><tbody>\n')
     for s in pair.options:
         out.append(
-            f'<tr><td dir="auto">{_e(s.label)}</td><td class="n">{s.pre_votes:,} ({fmt.percent(s.pre_percent)})</td>'
+            f'<tr><td dir="auto">{_html(s.label)}</td><td class="n">{s.pre_votes:,} ({fmt.percent(s.pre_percent)})</td>'
             f'<td class="n">{s.post_votes:,} ({fmt.percent(s.post_percent)})</td><td class="n">{fmt.change(s.change_points)}</td></tr>\n'
         )
     out.append("</tbody></table>\n")
@@ -197,7 +197,7 @@ def _pair(out: list[str], pair: PairShift, before: PollSection, after: PollSecti
         )
         for t in pair.transitions:
             out.append(
-                f'<tr><td dir="auto">{_e(t.from_label)}</td><td dir="auto">{_e(t.to_label)}</td><td class="n">{t.count:,}</td></tr>\n'
+                f'<tr><td dir="auto">{_html(t.from_label)}</td><td dir="auto">{_html(t.to_label)}</td><td class="n">{t.count:,}</td></tr>\n'
             )
         out.append("</tbody></table>\n")
     out.append("</article>\n")
@@ -208,7 +208,7 @@ def _participation(out: list[str], digest: Digest) -> None:
     line = fmt.plural(part.participants, "participant")
     if part.invited is not None:
         line += f": {part.invited_participants:,} of {part.invited:,} invited took part"
-    out.append(f'<section id="participation">\n<h2>Participation</h2>\n<p>{_e(line)}.</p>\n')
+    out.append(f'<section id="participation">\n<h2>Participation</h2>\n<p>{_html(line)}.</p>\n')
     if digest.questions:
         out.append(
             '<table><thead><tr><th>Question</th><th class="n">Responses</th><th class="n">Respondents</th>'
@@ -219,7 +219,7 @@ def _participation(out: list[str], digest: Digest) -> None:
         )
         for q in digest.questions:
             out.append(
-                f'<tr><td dir="auto">{q.number}. {_e(fmt.one_line(q.text))}</td><td class="n">{len(q.responses):,}</td>'
+                f'<tr><td dir="auto">{q.number}. {_html(fmt.one_line(q.text))}</td><td class="n">{len(q.responses):,}</td>'
                 f'<td class="n">{q.respondents:,}</td><td class="n">{fmt.invited_cell(q, part)}</td>'
                 f'<td class="n">{fmt.response_rate(q.response_rate)}</td><td class="n">{fmt.others_cell(q)}</td></tr>\n'
             )
@@ -227,7 +227,7 @@ def _participation(out: list[str], digest: Digest) -> None:
     if part.per_day:
         peak = max(d.responses for d in part.per_day)
         out.append(
-            f'<table><thead><tr><th>Day ({_e(digest.timezone)})</th><th class="n">Responses</th><th></th></tr></thead><tbody>\n'
+            f'<table><thead><tr><th>Day ({_html(digest.timezone)})</th><th class="n">Responses</th><th></th></tr></thead><tbody>\n'
         )
         for d in part.per_day:
             width = round(100 * d.responses / peak, 1)

@@ -10,15 +10,12 @@ from typing import Any
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection
+from bot.text import escape
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def fit(text: str, limit: int) -> str:

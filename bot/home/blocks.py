@@ -3,7 +3,7 @@
 from typing import Any
 
 from bot.home.service import HomeData, ManagedWorkshop, OpenPoll
-from bot.text import escape, truncate
+from bot.text import escape, parse_id, truncate
 
 Block = dict[str, Any]
 
@@ -12,6 +12,11 @@ POST_NEXT_ACTION = "home.post_next"
 DIGEST_ACTION = "home.digest"
 CLOSE_POLL_ACTION = "poll.close"  # the poll message's own Close button: one handler, one role check
 PHASES = {"before": "Before the event", "live": "Live now", "after": "After the event"}
+
+
+def parse_workshop_value(value: str) -> int | None:
+    """The workshop id a Home button ("Post next question now", "Compile digest") carries."""
+    return parse_id(value)
 
 
 def _section(text: str, accessory: Block | None = None) -> Block:

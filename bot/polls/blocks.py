@@ -12,6 +12,7 @@ from typing import Any
 from bot.polls.grammar import AGREEMENT_SCALE, MAX_QUESTION_LENGTH, MAX_REASON_LENGTH
 from bot.polls.rules import OptionCount, PollView, ReasonPrompt
 from bot.text import escape, parse_id, truncate
+from bot.workshops.limits import MAX_OPTIONS, MIN_OPTIONS
 from storage.models import PollKind
 
 Block = dict[str, Any]
@@ -43,13 +44,14 @@ def vote_value(poll_id: int, position: int) -> str:
 
 def parse_vote_value(value: str) -> tuple[int, int] | None:
     poll, _, position = value.partition(":")
-    poll_id = parse_id(poll)
+    poll_id = parse_poll_value(poll)
     if poll_id is None or not (position.isascii() and position.isdigit()) or len(position) > 2:
         return None
     return poll_id, int(position)
 
 
 def parse_poll_value(value: str) -> int | None:
+    """The poll id a Remove, Close or Add-reason button carries, or the reason modal's private_metadata."""
     return parse_id(value)
 
 
@@ -243,7 +245,7 @@ def create_modal(channel_id: str, channel_name: str | None, workshops: list[tupl
             "Options, one per line",
             _text_input("options", multiline=True, placeholder="Yes\nPartly\nNo"),
             optional=True,
-            hint=f"2 to 10 options. Leave empty for Yes / No. The agreement scale uses {AGREEMENT_SCALE[0]} … {AGREEMENT_SCALE[-1]}.",
+            hint=f"{MIN_OPTIONS} to {MAX_OPTIONS} options. Leave empty for Yes / No. The agreement scale uses {AGREEMENT_SCALE[0]} … {AGREEMENT_SCALE[-1]}.",
         ),
         _input(
             "kind",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text import escape
+from bot.text import escape, parse_id
 from bot.workshops.limits import AGREEMENT_SCALE as AGREEMENT_SCALE  # re-exported for the poll blocks
 from bot.workshops.limits import MAX_OPTION_LENGTH as MAX_OPTION_LENGTH
 from bot.workshops.limits import MAX_OPTIONS as MAX_OPTIONS
@@ -35,6 +35,16 @@ _DURATION = re.compile(r"^(\d{1,4})\s*(m|min|mins|h|hr|hrs|d|days?)$", re.IGNORE
 _SLACK_SEQUENCE = re.compile(r"<(?:[!@#]|https?:|mailto:)[^<>]*>")
 _STOPS = frozenset({*_OPENING_QUOTES, "|", "<"})
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_poll_reference(text: str) -> int | None:
+    """The poll someone names in `/roundtable close 12`, or `#12` as the poll message shows it."""
+    return parse_id(text.strip().lstrip("#"))
+
+
+def parse_workshop_choice(value: str | None) -> int | None:
+    """The workshop picked in the poll form's Workshop menu, whose option values are workshop ids."""
+    return parse_id(value or "")
 
 
 class PollInputError(ValueError):

@@ -34,9 +34,9 @@ from bot.polls.grammar import (
     check_close_time,
     clean_reason,
     parse_command,
+    parse_workshop_choice,
 )
 from bot.runtime.deps import Deps
-from bot.text import parse_id
 from storage import events, roles
 from storage import polls as store
 from storage.models import Poll, PollKind, PollState, Vote, Workshop
@@ -122,7 +122,7 @@ def create_from_form(
     """The modal's fields: workshop (its id, when the channel has several), question, options (one per
     line), kind, anonymous, results, close_at (epoch). A workshop that cannot be read means the channel's.
     """
-    chosen = parse_id(form.get("workshop") or "")
+    chosen = parse_workshop_choice(form.get("workshop"))
     with deps.db.transaction() as session:
         workshop, refused = _workshop_for(deps, session, user_id, place, chosen)
         if refused is not None:

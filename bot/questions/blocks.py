@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from bot.questions.answers import MAX_ANSWER, MAX_CONCLUSION
 from bot.text import escape, parse_id, truncate
 
 Block = dict[str, Any]
@@ -17,12 +18,6 @@ CONCLUSION_CALLBACK = "question.conclusion"
 CLOSED_NOTICE = ":lock: This question is closed; answers are no longer collected."
 
 
-def question_to_conclude(menu_value: str) -> int | None:
-    """The question id of the overflow's "Close with a conclusion" (`conclude:ID`), or None."""
-    option, _, raw_id = menu_value.partition(":")
-    return parse_id(raw_id) if option == CONCLUDE_OPTION else None
-
-
 def _question_head(workshop_title: str, question: str) -> list[Block]:
     return [
         {
@@ -31,6 +26,17 @@ def _question_head(workshop_title: str, question: str) -> list[Block]:
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(question, 3000)}},
     ]
+
+
+def parse_question_value(value: str) -> int | None:
+    """The question id the "Answer privately" button carries, or a question modal's private_metadata."""
+    return parse_id(value)
+
+
+def parse_conclude_value(value: str) -> int | None:
+    """The question id in the overflow menu's "Close with a conclusion" option, or None for anything else."""
+    option, _, question_id = value.partition(":")
+    return parse_question_value(question_id) if option == CONCLUDE_OPTION else None
 
 
 def _metadata(question_id: int) -> dict[str, Any]:
@@ -134,7 +140,7 @@ def _text_modal(
 def private_answer_modal(question_id: int, question: str) -> dict[str, Any]:
     """Only the organisers' digest will show this answer; it is never posted in the channel."""
     modal = _text_modal(
-        PRIVATE_ANSWER_CALLBACK, "Answer privately", question_id, question, "Your answer", 3000
+        PRIVATE_ANSWER_CALLBACK, "Answer privately", question_id, question, "Your answer", MAX_ANSWER
     )
     modal["blocks"].append(
         {
@@ -149,5 +155,5 @@ def private_answer_modal(question_id: int, question: str) -> dict[str, Any]:
 
 def conclusion_modal(question_id: int, question: str) -> dict[str, Any]:
     return _text_modal(
-        CONCLUSION_CALLBACK, "Close with conclusion", question_id, question, "Conclusion", 2000
+        CONCLUSION_CALLBACK, "Close with conclusion", question_id, question, "Conclusion", MAX_CONCLUSION
     )

@@ -124,16 +124,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _secrets(settings: Settings) -> list[str | None]:
-    values = [
-        settings.slack_bot_token,
-        settings.slack_signing_secret,
-        settings.slack_app_token,
-        settings.secret,
-    ]
-    return [value.get_secret_value() if value else None for value in values]
-
-
 def _upgrade(settings: Settings) -> str:
     db = Database.from_url(settings.database_url)
     try:
@@ -182,8 +172,8 @@ def cmd_db_downgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_workshop_load(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime.deps import utc_now
     from bot.workshops import catalog as workshops
+    from storage.models import utc_now
 
     try:
         spec = workshops.parse_workshop_file(args.file)

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -15,12 +15,9 @@ from bot.runtime.settings import Settings
 from bot.runtime.slack_client import build_web_client
 from storage.batch import WriteBatcher
 from storage.db import Database
+from storage.models import utc_now
 
 logger = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -32,7 +29,7 @@ class Deps:
     http: httpx.Client  # response_url follow-ups
     background: ThreadPoolExecutor
     writes: WriteBatcher  # group commit for the deliveries acked on the request path
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = utc_now  # the one clock (storage.models); tests pass their own
     channel_ids: dict[str, str] = field(default_factory=dict)  # "#name" -> id, looked up once per process
     _identity: dict[str, str] | None = field(default=None, repr=False)
 

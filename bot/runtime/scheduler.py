@@ -8,7 +8,7 @@ claims, transient failures), so nothing depends on a single job firing.
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
@@ -21,7 +21,7 @@ from bot.questions import backfill, nudges, posting, replies
 from bot.questions import controls as question_controls
 from bot.runtime.deps import Deps
 from storage import events, heartbeats, questions
-from storage.models import PostState
+from storage.models import PostState, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Scheduler:
 
     def start(self) -> None:
         interval = self.deps.settings.schedule_poll_seconds
-        now = datetime.now(UTC)  # APScheduler's own clock, not deps.clock: these say "run at start"
+        now = utc_now()  # APScheduler's own clock, not deps.clock: these say "run at start"
         self._scheduler.add_job(self.watch, "interval", seconds=interval, id="watch-schedule")
         self._scheduler.add_job(self.housekeeping, "interval", minutes=10, id="housekeeping")
         # A reminder already due at start goes out at start, not one interval later.

@@ -46,12 +46,6 @@ def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=tz, fold=0).astimezone(UTC)
 
 
-def is_nonexistent(local: datetime, tz: ZoneInfo) -> bool:
-    """True when the naive wall-clock time `local` falls in a daylight-saving gap in `tz`."""
-    round_trip = to_utc(local, tz).astimezone(tz).replace(tzinfo=None)
-    return round_trip != local.replace(tzinfo=None)
-
-
 def format_local(when: datetime, tz: ZoneInfo | str) -> str:
     """`when` as the workshop's wall clock, e.g. "Fri 12 May 2017 09:00 BST"."""
     zone = timezone_named(tz) if isinstance(tz, str) else tz

@@ -76,9 +76,10 @@ def authorise(
                 raise DigestRefused(_choices(deps, user_id, reason))
             workshop = bound[0]
         else:
-            workshop = workshops.get_by_slug(session, slug)
-            if workshop is None:
+            found = workshops.get_by_slug(session, slug)
+            if found is None:
                 raise DigestRefused(_choices(deps, user_id, f"there is no workshop `{escape(slug)}`"))
+            workshop = found
         allowed = user_id in deps.organisers or RoleName.ORGANISER in roles.roles_of(
             session, workshop.id or 0, user_id
         )

@@ -41,7 +41,9 @@ class Events:
         )
 
     async def uninstalled(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        event = body.get("event")
+        if not isinstance(event, dict):
+            event = {}
         if workspace.stops_the_bot(event):
             reason = "tokens_revoked" if event.get("type") == "tokens_revoked" else "app_uninstalled"
             await asyncio.to_thread(workspace.deactivate, self.deps, reason=reason)

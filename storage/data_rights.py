@@ -159,24 +159,24 @@ def delete_person(session: Session, user_id: str) -> dict[str, int]:
     Returns how many rows of each kind, keyed like `count_person`."""
     affected = session.exec(select(Vote.poll_id).where(_attributed(Vote, user_id))).all()
     deleted = {
-        "responses": session.execute(delete(Response).where(col(Response.user_id) == user_id)),
-        "votes": session.execute(delete(Vote).where(_attributed(Vote, user_id))),
-        "reasons": session.execute(delete(PollReason).where(_attributed(PollReason, user_id))),
-        "roles": session.execute(delete(Role).where(col(Role.user_id) == user_id)),
-        "invitations": session.execute(delete(Invitee).where(col(Invitee.user_id) == user_id)),
-        "nudges": session.execute(delete(Nudge).where(col(Nudge.user_id) == user_id)),
-        "preference": session.execute(delete(UserPreference).where(col(UserPreference.user_id) == user_id)),
-        "polls_created": session.execute(
+        "responses": session.exec(delete(Response).where(col(Response.user_id) == user_id)),
+        "votes": session.exec(delete(Vote).where(_attributed(Vote, user_id))),
+        "reasons": session.exec(delete(PollReason).where(_attributed(PollReason, user_id))),
+        "roles": session.exec(delete(Role).where(col(Role.user_id) == user_id)),
+        "invitations": session.exec(delete(Invitee).where(col(Invitee.user_id) == user_id)),
+        "nudges": session.exec(delete(Nudge).where(col(Nudge.user_id) == user_id)),
+        "preference": session.exec(delete(UserPreference).where(col(UserPreference.user_id) == user_id)),
+        "polls_created": session.exec(
             update(Poll).where(col(Poll.created_by) == user_id).values(created_by=None)
         ),
-        "early_replies": session.execute(delete(EarlyReply).where(col(EarlyReply.user_id) == user_id)),
+        "early_replies": session.exec(delete(EarlyReply).where(col(EarlyReply.user_id) == user_id)),
     }
     for poll_id in set(affected):  # poll messages must be re-rendered without these votes
         poll = session.get(Poll, poll_id)
         if poll is not None:
             poll.vote_version += 1
             session.add(poll)
-    return {kind: result.rowcount for kind, result in deleted.items()}  # type: ignore[attr-defined]
+    return {kind: result.rowcount for kind, result in deleted.items()}
 
 
 def count_person(session: Session, user_id: str) -> dict[str, int]:
@@ -223,5 +223,5 @@ def delete_responses_of_workshops_ended_before(session: Session, cutoff: datetim
         .join(Workshop, col(Workshop.id) == col(Question.workshop_id))
         .where(col(Workshop.ends_at) < cutoff)
     )
-    result = session.execute(delete(Response).where(col(Response.question_id).in_(ended)))
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    result = session.exec(delete(Response).where(col(Response.question_id).in_(ended)))
+    return result.rowcount

@@ -184,9 +184,9 @@ def load_workshop_data(
     )
 
 
-def _columns(row_type: type[tuple[object, ...]], model: type[object]) -> list[ColumnElement[object]]:
+def _columns(row_type: type[NamedTuple], model: type[object]) -> list[ColumnElement[object]]:
     """The model's columns named like the row type's fields, in field order."""
-    return [getattr(model, name) for name in row_type._fields]  # type: ignore[attr-defined]
+    return [getattr(model, name) for name in row_type._fields]
 
 
 def _question_phase(phase: str) -> ColumnElement[bool]:

@@ -28,5 +28,5 @@ def take(session: Session, channel_id: str, thread_ts: str) -> Sequence[EarlyRep
 
 def forget_older_than(session: Session, cutoff: datetime) -> int:
     """Drop early replies whose thread never became a recorded question."""
-    result = session.execute(delete(EarlyReply).where(col(EarlyReply.received_at) < cutoff))
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    result = session.exec(delete(EarlyReply).where(col(EarlyReply.received_at) < cutoff))
+    return result.rowcount

@@ -26,5 +26,5 @@ def mark_many_processed(session: Session, keys: list[str], *, now: datetime) -> 
 
 def forget_older_than(session: Session, cutoff: datetime) -> int:
     """Drop keys older than Slack's retry window; (channel, ts) uniqueness still guards replies."""
-    result = session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    result = session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
+    return result.rowcount

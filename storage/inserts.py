@@ -11,7 +11,7 @@ def insert_if_absent(
     session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
 ) -> bool:
     """Insert one row unless one with the same `conflict` columns exists; True if this call inserted it."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (
@@ -37,7 +37,7 @@ def insert_many_if_absent(
     """
     if not rows:
         return []
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models, untyped
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     statement = (

@@ -4,6 +4,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -11,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -39,7 +40,7 @@ def _run(engine: Engine, action: Callable[[Config, str], None], revision: str) -
             # SQLite alters a table by copying it and dropping the original; with foreign keys on, that drop
             # would cascade and delete every child row (questions, responses, votes...). The pragma only
             # works outside a transaction, so it goes straight to the driver before SQLAlchemy begins one.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
@@ -50,7 +51,15 @@ def _run(engine: Engine, action: Callable[[Config, str], None], revision: str) -
                         raise RuntimeError(f"migration left {len(problems)} rows with broken references")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _driver(connection: Connection) -> Any:
+    """The DB-API connection under `connection` (untyped in SQLAlchemy); only an invalidated one has none."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was invalidated before the migration")
+    return driver
 
 
 class MigrationError(Exception):

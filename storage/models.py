@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 from typing_extensions import override
@@ -70,7 +70,8 @@ class CleanText(TypeDecorator[str]):
     in inserts, updates and comparisons alike.
     """
 
-    impl = Text
+    # Typed as the base types it: the class is the default, __init__ puts the wrapped instance here.
+    impl: TypeEngine[Any] | type[TypeEngine[Any]] = Text
     cache_ok = True
 
     def __init__(self, wrapped: String) -> None:
@@ -94,7 +95,7 @@ def _store_clean_text(column: Column[Any], table: Any) -> None:
         return
     kind = column.type
     if isinstance(kind, AutoString):  # SQLModel's `str`: a String(n) except on MySQL
-        kind = kind.impl
+        kind = kind.impl_instance
     if isinstance(kind, String):
         column.type = CleanText(kind)
 

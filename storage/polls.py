@@ -69,7 +69,7 @@ def claim(session: Session, poll_id: int, *, token: str, now: datetime, stale_be
         )
         .values(state=PollState.CLAIMED, claim_token=token, claimed_at=now)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def finish_open(session: Session, poll_id: int, *, token: str, channel_id: str, message_ts: str) -> bool:
@@ -85,7 +85,7 @@ def finish_open(session: Session, poll_id: int, *, token: str, channel_id: str, 
             message_ts=message_ts,
         )
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def finish_failed(session: Session, poll_id: int, *, token: str, error: str) -> bool:
@@ -94,7 +94,7 @@ def finish_failed(session: Session, poll_id: int, *, token: str, error: str) -> 
         .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
         .values(state=PollState.FAILED, claim_token=None, error=error[:200])
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def release(session: Session, poll_id: int, *, token: str, error: str) -> None:
@@ -112,7 +112,7 @@ def mark_missed(session: Session, poll_id: int) -> bool:
         .where(col(Poll.id) == poll_id, col(Poll.state) == PollState.SCHEDULED)
         .values(state=PollState.MISSED)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 # ----- voting -------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def bump_if_open(session: Session, poll_id: int) -> bool:
         .where(col(Poll.id) == poll_id, col(Poll.state).in_([PollState.OPEN, PollState.CLAIMED]))
         .values(vote_version=col(Poll.vote_version) + 1)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def votes_of(session: Session, poll_id: int, voter_key: str) -> list[Vote]:
@@ -146,7 +146,7 @@ def delete_votes(session: Session, poll_id: int, voter_key: str, option_id: int 
     statement = delete(Vote).where(col(Vote.poll_id) == poll_id, col(Vote.voter_key) == voter_key)
     if option_id is not None:
         statement = statement.where(col(Vote.option_id) == option_id)
-    return session.execute(statement).rowcount  # type: ignore[attr-defined,no-any-return]
+    return session.exec(statement).rowcount
 
 
 def counts(session: Session, poll_id: int) -> tuple[dict[int, int], int]:
@@ -190,7 +190,7 @@ def close(session: Session, poll_id: int, *, now: datetime) -> bool:
         .where(col(Poll.id) == poll_id, col(Poll.state) == PollState.OPEN)
         .values(state=PollState.CLOSED, closed_at=now, vote_version=col(Poll.vote_version) + 1)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def due_to_close(session: Session, now: datetime) -> list[int]:

@@ -37,7 +37,7 @@ def ids_by_messages(session: Session, messages: set[tuple[str, str]]) -> dict[tu
         col(Question.channel_id).in_({channel for channel, _ in messages}),
     )
     found = {(channel, ts): qid for qid, channel, ts in session.exec(statement).all() if qid is not None}
-    return {key: qid for key, qid in found.items() if key in messages}  # type: ignore[misc]
+    return {key: qid for key, qid in found.items() if key in messages}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ def claim(session: Session, question_id: int, *, token: str, now: datetime, stal
             state=PostState.CLAIMED, claim_token=token, claimed_at=now, attempts=col(Question.attempts) + 1
         )
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def finish(
@@ -137,7 +137,7 @@ def finish(
         .where(col(Question.id) == question_id, col(Question.claim_token) == token)
         .values(**values)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def release(session: Session, question_id: int, *, token: str) -> None:
@@ -155,7 +155,7 @@ def mark_missed(session: Session, question_id: int) -> bool:
         .where(col(Question.id) == question_id, col(Question.state) == PostState.SCHEDULED)
         .values(state=PostState.MISSED)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def for_workshop(session: Session, workshop_id: int) -> Sequence[Question]:
@@ -206,7 +206,7 @@ def claim_closed_shown(session: Session, question_id: int, now: datetime) -> boo
         .where(col(Question.id) == question_id, col(Question.closed_shown_at).is_(None))
         .values(closed_shown_at=now)
     )
-    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+    return session.exec(statement).rowcount == 1
 
 
 def release_closed_shown(session: Session, question_id: int) -> None:

@@ -79,9 +79,10 @@ def request_digest(
                 raise DigestRefused(_choices(deps, user_id, reason))
             workshop = bound[0]
         else:
-            workshop = workshops.get_by_slug(session, slug)
-            if workshop is None:
+            found = workshops.get_by_slug(session, slug)
+            if found is None:
                 raise DigestRefused(_choices(deps, user_id, f"there is no workshop `{escape(slug)}`"))
+            workshop = found
         return _authorised(deps, session, user_id, workshop, destination)
 
 

@@ -6,6 +6,7 @@ order. Page content is compressed; the creation date is the workshop's start, so
 """
 
 import re
+from collections.abc import Sequence
 from importlib.util import find_spec
 
 from fpdf import FPDF
@@ -215,7 +216,9 @@ def _reasons(pdf: _Pdf, poll: PollSection) -> None:
                 pdf.write_text(reason.author, 8.5, "I", indent=5, grey=True)
 
 
-def _table(pdf: _Pdf, header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[int, ...]) -> None:
+def _table(
+    pdf: _Pdf, header: tuple[str, ...], rows: Sequence[tuple[str, ...]], widths: tuple[int, ...]
+) -> None:
     pdf.set_font(FONT, "", 9.5)
     with pdf.table(
         col_widths=widths, text_align=("LEFT",) + ("RIGHT",) * (len(header) - 1), line_height=5
@@ -261,7 +264,7 @@ def _participation(pdf: _Pdf, digest: Digest) -> None:
     pdf.write_text(line + ".")
     pdf.ln(2)
     if digest.questions:
-        rows = [
+        rows: list[tuple[str, ...]] = [
             (
                 f"{q.number}. {fmt.one_line(q.text)}",
                 f"{len(q.responses):,}",

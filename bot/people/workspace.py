@@ -33,12 +33,12 @@ def stops_the_bot(event: dict[str, Any]) -> bool:
 def deactivate(deps: Deps, *, reason: str) -> int:
     """Stop every active workshop's schedule, recording why. Replies and votes are kept until purged."""
     with deps.db.transaction() as session:
-        result = session.execute(
+        result = session.exec(
             update(Workshop)
             .where(col(Workshop.active))
             .values(active=False, inactive_reason=reason, revision=col(Workshop.revision) + 1)
         )
-        count: int = result.rowcount  # type: ignore[attr-defined]
+        count = result.rowcount
     logger.warning("%s: schedules stopped for %d workshops; data kept", reason, count)
     return count
 
@@ -46,12 +46,12 @@ def deactivate(deps: Deps, *, reason: str) -> int:
 def reactivate(deps: Deps) -> int:
     """Resume the workshops an uninstall or revocation stopped (and only those)."""
     with deps.db.transaction() as session:
-        result = session.execute(
+        result = session.exec(
             update(Workshop)
             .where(~col(Workshop.active), col(Workshop.inactive_reason).in_(UNINSTALL_REASONS))
             .values(active=True, inactive_reason=None, revision=col(Workshop.revision) + 1)
         )
-        count: int = result.rowcount  # type: ignore[attr-defined]
+        count = result.rowcount
     if count:
         logger.warning("the bot token works again: schedules resumed for %d workshops", count)
     return count

@@ -162,7 +162,8 @@ def _workshop_for(
         if not bound:
             return None, Refused("That workshop is not bound to this channel.", "workshop")
     first: permissions.Allowed | permissions.Refused | None = None
-    for workshop in bound or [None]:
+    candidates: list[Workshop | None] = [*bound] or [None]  # None: a channel with no workshop
+    for workshop in candidates:
         decision = permissions.authorise(session, user_id, Action.CREATE_POLL, workshop, deps.organisers)
         if isinstance(decision, permissions.Allowed):
             return workshop, None
@@ -198,9 +199,10 @@ def modal_workshops(deps: Deps, user_id: str, place: Place) -> tuple[list[tuple[
     """The workshops this user may create a poll for in this channel (for the form), or a refusal."""
     with deps.db.reading() as session:
         bound = list(roles.workshops_for_channel(session, place.channel_id, place.channel_name))
+        candidates: list[Workshop | None] = [*bound] or [None]  # None: a channel with no workshop
         decisions = [
             (w, permissions.authorise(session, user_id, Action.OPEN_POLL_FORM, w, deps.organisers))
-            for w in bound or [None]
+            for w in candidates
         ]
         allowed = [
             (w.id, w.title)

@@ -194,7 +194,7 @@ class MessageUpdater:
             return 0
         message = poll_blocks.poll_message(view)
         try:
-            deps.slack.chat_update(channel=view.channel_id, ts=view.message_ts, parse="none", **message)  # type: ignore[arg-type]
+            deps.slack.chat_update(channel=view.channel_id, ts=view.message_ts, parse="none", **message)
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
             if code not in UPDATE_GIVE_UP_ERRORS:

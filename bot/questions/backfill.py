@@ -143,7 +143,8 @@ def _backfill_thread(
                 "backfill of %s/%s stopped: %s", channel_id, thread_ts, error.response.get("error")
             )
             return
-        for message in page.get("messages", []):
+        messages: list[dict[str, Any]] = page.get("messages", [])  # get() is typed as its default
+        for message in messages:
             report.seen += 1
             if _store(deps, channel_id, message):
                 report.stored += 1

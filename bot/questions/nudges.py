@@ -6,6 +6,7 @@ replied or turned nudges off (`/roundtable nudges off`), never in a workshop who
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -72,7 +73,7 @@ def send_due(deps: Deps) -> int:
     return sent
 
 
-def message(nudge: PendingNudge, permalink: str | None) -> dict[str, object]:
+def message(nudge: PendingNudge, permalink: str | None) -> dict[str, Any]:
     question = truncate(escape(nudge.question_text), 2500)
     link = f"<{permalink}|Open the thread>" if permalink else "Find it in the workshop channel"
     text = (
@@ -105,7 +106,8 @@ def _channel_members(deps: Deps, channel_id: str) -> list[str]:
     try:
         while True:
             page = deps.slack.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
-            members += [str(m) for m in page.get("members", [])]
+            listed: list[object] = page.get("members", [])  # get() is typed as its default
+            members += [str(m) for m in listed]
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return members

@@ -21,7 +21,7 @@ from bot.questions import blocks, replies
 from bot.runtime import notify
 from bot.runtime.deps import Deps
 from storage import questions, roles
-from storage.models import PostState, RoleName
+from storage.models import PostState, RoleName, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def post_question(deps: Deps, question_id: int, *, pacer: ChannelPacer | None = 
         question = questions.get(session, question_id)
         if question is None or question.post_at > now:
             return "not-due"
-        workshop = question.workshop_id and session.get(questions.Workshop, question.workshop_id)
+        workshop = session.get(Workshop, question.workshop_id) if question.workshop_id else None
         if not workshop or not workshop.active:
             return "inactive"
         earlier_attempts = question.attempts  # read before the claim, which increments it

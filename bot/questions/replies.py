@@ -136,13 +136,13 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     text = answer_text(message)
     if message.kind is MessageKind.POSTED and not text:
         return Outcome.IGNORED
-    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts or "")
     if question_id is None:
         if message.parent_is_bot is False:
             return Outcome.IGNORED
         in_flight = questions.posting_in_channel(session, message.channel_id)
         # Looked up again: a poster that was recording this very ts held the lock, and has committed.
-        question_id = questions.id_by_message(session, message.channel_id, message.thread_ts)
+        question_id = questions.id_by_message(session, message.channel_id, message.thread_ts or "")
         if question_id is None:
             return _keep_early(session, message, text, now) if in_flight else Outcome.IGNORED
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):

@@ -210,8 +210,8 @@ class SlackEndpoint:
             # Bolt's own signature middleware to skip, and that middleware is off (verified above).
             bolt_request = AsyncBoltRequest(
                 body=body,
-                query=request.query_params,  # type: ignore[arg-type]
-                headers=headers,  # type: ignore[arg-type]
+                query=request.query_params,  # type: ignore[arg-type]  # Bolt takes any mapping; hints say dict
+                headers=headers,  # type: ignore[arg-type]  # as for query
                 mode="socket_mode",
             )
         except Malformed as malformed:

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -31,7 +32,8 @@ def resolve_channel(deps: Deps, ref: str) -> str:
         page = deps.slack.conversations_list(
             types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
         )
-        for channel in page.get("channels", []):
+        channels: list[dict[str, Any]] = page.get("channels", [])  # get() is typed as its default
+        for channel in channels:
             if channel.get("name") == name:
                 deps.channel_ids[name] = str(channel["id"])
                 return str(channel["id"])
@@ -50,14 +52,14 @@ def try_join(deps: Deps, channel_id: str) -> bool:
         return False
 
 
-def post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, object]) -> tuple[str, str]:
+def post_joining_if_needed(deps: Deps, channel_id: str, message: dict[str, Any]) -> tuple[str, str]:
     """chat.postMessage; on not_in_channel, join (public channels) and post once more. (channel, ts)."""
     try:
-        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)
     except SlackApiError as error:
         if error.response.get("error") != "not_in_channel" or not try_join(deps, channel_id):
             raise
-        response = deps.posting.chat_postMessage(channel=channel_id, **message)  # type: ignore[arg-type]
+        response = deps.posting.chat_postMessage(channel=channel_id, **message)
     return str(response["channel"]), str(response["ts"])
 
 
@@ -81,7 +83,8 @@ def find_posted(
                 "could not read %s to look for an earlier post: %s", channel_id, error.response.get("error")
             )
             return None
-        for message in page.get("messages", []):
+        messages: list[dict[str, Any]] = page.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             if (
                 metadata.get("event_type") == event_type

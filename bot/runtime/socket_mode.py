@@ -23,6 +23,7 @@ from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, s
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -89,12 +90,14 @@ class ReconnectingClient(SocketModeClient):
 class BoltSocketHandler(AsyncBaseSocketModeHandler):
     """Bolt's AsyncSocketModeHandler, on a client built here."""
 
+    app: AsyncApp  # the base allows a sync App too; this handler serves the AsyncApp only
+
     def __init__(self, app: AsyncApp, client: ReconnectingClient) -> None:
         self.app = app
         self.client = client
-        client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
+        client.socket_mode_request_listeners.append(self.handle)
 
-    async def handle(self, client: ReconnectingClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.time()
         await send_async_response(client, req, await run_async_bolt_app(self.app, req), started)
 
@@ -154,7 +157,7 @@ async def run(deps: Deps, app: AsyncApp) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     serving = asyncio.ensure_future(health.serve())
-    connecting = asyncio.ensure_future(client.connect())
+    connecting = asyncio.ensure_future(client.connect())  # type: ignore[no-untyped-call]  # slack_sdk: unannotated
     try:
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -163,4 +166,4 @@ async def run(deps: Deps, app: AsyncApp) -> None:
         connecting.cancel()
         health.should_exit = True
         await asyncio.gather(serving, return_exceptions=True)
-        await client.close()
+        await client.close()  # type: ignore[no-untyped-call]  # slack_sdk leaves close() unannotated

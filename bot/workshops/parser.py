@@ -78,10 +78,11 @@ def _as_stored(document: dict[str, Any]) -> dict[str, Any]:
     pending: list[dict[str, Any] | list[Any]] = [document]  # a loop, not recursion: nesting can be deep
     while pending:
         node = pending.pop()
-        for key in list(node.keys() if isinstance(node, dict) else range(len(node))):
-            value = node[key]  # type: ignore[index]
+        keys: list[Any] = list(node.keys() if isinstance(node, dict) else range(len(node)))  # str or int
+        for key in keys:
+            value = node[key]
             if isinstance(value, str):
-                node[key] = clean_text(value)  # type: ignore[index]
+                node[key] = clean_text(value)
             elif isinstance(value, dict | list):
                 pending.append(value)
     return document

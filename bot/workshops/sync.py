@@ -1,6 +1,7 @@
 """Loading a WorkshopSpec into the database: reconcile its questions, polls, roles and invitees with what is stored."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -183,6 +184,7 @@ def _match(
         if file_key is not None:
             matches[index] = by_id.get(file_key)
     free = [index for index, (file_key, _, _) in enumerate(rows) if file_key is None]
+    same: Callable[[int, int], bool]
     for same in (
         lambda item, row: items[item][1] == rows[row][1],
         lambda item, row: rows[row][2] == item,

@@ -1,6 +1,9 @@
 """Alembic environment: runs against the connection or URL handed in by storage.migrate."""
 
+from typing import Literal
+
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -24,14 +27,14 @@ def run_migrations() -> None:
         engine.dispose()
 
 
-def _render_item(kind: str, item: object, _context: object) -> str | bool:
+def _render_item(kind: str, item: object, _context: object) -> str | Literal[False]:
     """Autogenerate writes a `CleanText` column as the SQL type it wraps (the DDL is the same)."""
     if kind == "type" and isinstance(item, CleanText):
         return f"sa.{item.impl!r}"
     return False
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -1,4 +1,4 @@
-"""Data access for polls: creation, claims (exactly-once opening), votes, reasons, closing, render versions.
+"""Data access for polls: creation, due lists, votes, reasons, closing, render versions (claims: storage.claims).
 
 Never commits: the service that owns the use case does, once. Conditional UPDATEs carry the rules that
 must hold under concurrency (only an open poll takes votes, only the claim holder records a post).
@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
+from storage.claims import claimable
 from storage.models import Poll, PollOption, PollReason, PollState, Vote, Workshop
 
 
@@ -45,74 +46,12 @@ def due_to_open(session: Session, now: datetime, stale_before: datetime) -> list
         .outerjoin(Workshop, col(Workshop.id) == col(Poll.workshop_id))
         .where(
             col(Poll.open_at) <= now,
-            or_(
-                col(Poll.state) == PollState.SCHEDULED,
-                and_(col(Poll.state) == PollState.CLAIMED, col(Poll.claimed_at) < stale_before),
-            ),
+            claimable(Poll, stale_before),
             or_(col(Poll.workshop_id).is_(None), col(Workshop.active)),
         )
         .order_by(col(Poll.open_at), col(Poll.id))
     )
     return [poll_id for poll_id in session.exec(statement).all() if poll_id is not None]
-
-
-def claim(session: Session, poll_id: int, *, token: str, now: datetime, stale_before: datetime) -> bool:
-    """Atomically take the right to post a poll. True for exactly one caller."""
-    statement = (
-        update(Poll)
-        .where(
-            col(Poll.id) == poll_id,
-            or_(
-                col(Poll.state) == PollState.SCHEDULED,
-                and_(col(Poll.state) == PollState.CLAIMED, col(Poll.claimed_at) < stale_before),
-            ),
-        )
-        .values(state=PollState.CLAIMED, claim_token=token, claimed_at=now)
-    )
-    return session.exec(statement).rowcount == 1
-
-
-def finish_open(session: Session, poll_id: int, *, token: str, channel_id: str, message_ts: str) -> bool:
-    """Record the posted message; the poll is open. The message shows vote_version as of posting."""
-    statement = (
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
-        .values(
-            state=PollState.OPEN,
-            claim_token=None,
-            error=None,
-            channel_id=channel_id,
-            message_ts=message_ts,
-        )
-    )
-    return session.exec(statement).rowcount == 1
-
-
-def finish_failed(session: Session, poll_id: int, *, token: str, error: str) -> bool:
-    statement = (
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
-        .values(state=PollState.FAILED, claim_token=None, error=error[:200])
-    )
-    return session.exec(statement).rowcount == 1
-
-
-def release(session: Session, poll_id: int, *, token: str, error: str) -> None:
-    """Give a claim back after a transient failure; `error` tells the next attempt to look first."""
-    session.execute(
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.claim_token) == token)
-        .values(state=PollState.SCHEDULED, claim_token=None, error=error[:200])
-    )
-
-
-def mark_missed(session: Session, poll_id: int) -> bool:
-    statement = (
-        update(Poll)
-        .where(col(Poll.id) == poll_id, col(Poll.state) == PollState.SCHEDULED)
-        .values(state=PollState.MISSED)
-    )
-    return session.exec(statement).rowcount == 1
 
 
 # ----- voting -------------------------------------------------------------------------------------

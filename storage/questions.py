@@ -1,4 +1,4 @@
-"""Data access for questions: due lists, claims (exactly-once posting) and lookups by Slack message."""
+"""Data access for questions: due lists and lookups by Slack message (claims: `storage.claims`)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,68 +94,6 @@ def scheduled(session: Session) -> Sequence[tuple[Question, Workshop]]:
         .order_by(col(Question.post_at), col(Question.id))
     )
     return session.exec(statement).all()
-
-
-def claim(session: Session, question_id: int, *, token: str, now: datetime, stale_before: datetime) -> bool:
-    """Atomically take the right to post a question. True for exactly one caller.
-
-    A claim older than `stale_before` is presumed abandoned by a crashed poster and may be taken over.
-    """
-    statement = (
-        update(Question)
-        .where(
-            col(Question.id) == question_id,
-            or_(
-                col(Question.state) == PostState.SCHEDULED,
-                (col(Question.state) == PostState.CLAIMED) & (col(Question.claimed_at) < stale_before),
-            ),
-        )
-        .values(
-            state=PostState.CLAIMED, claim_token=token, claimed_at=now, attempts=col(Question.attempts) + 1
-        )
-    )
-    return session.exec(statement).rowcount == 1
-
-
-def finish(
-    session: Session,
-    question_id: int,
-    *,
-    token: str,
-    state: PostState,
-    now: datetime,
-    channel_id: str | None = None,
-    message_ts: str | None = None,
-    error: str | None = None,
-) -> bool:
-    """Record the outcome of a claimed post; only the claim holder may."""
-    values: dict[str, object] = {"state": state, "error": error, "claim_token": None}
-    if state == PostState.POSTED:
-        values.update(posted_at=now, channel_id=channel_id, message_ts=message_ts)
-    statement = (
-        update(Question)
-        .where(col(Question.id) == question_id, col(Question.claim_token) == token)
-        .values(**values)
-    )
-    return session.exec(statement).rowcount == 1
-
-
-def release(session: Session, question_id: int, *, token: str) -> None:
-    """Give a claim back after a transient failure so the next attempt can retry."""
-    session.execute(
-        update(Question)
-        .where(col(Question.id) == question_id, col(Question.claim_token) == token)
-        .values(state=PostState.SCHEDULED, claim_token=None)
-    )
-
-
-def mark_missed(session: Session, question_id: int) -> bool:
-    statement = (
-        update(Question)
-        .where(col(Question.id) == question_id, col(Question.state) == PostState.SCHEDULED)
-        .values(state=PostState.MISSED)
-    )
-    return session.exec(statement).rowcount == 1
 
 
 def for_workshop(session: Session, workshop_id: int) -> Sequence[Question]:

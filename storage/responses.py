@@ -8,7 +8,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.inserts import insert_if_absent, insert_many_if_absent
+from storage.inserts import insert_many_if_absent
 from storage.models import Response, ResponseSource
 
 
@@ -70,30 +70,6 @@ def add(
         return response
     except IntegrityError:
         return None
-
-
-def add_reply_if_new(
-    session: Session,
-    *,
-    question_id: int,
-    user_id: str,
-    text: str,
-    channel_id: str,
-    message_ts: str,
-    source: ResponseSource,
-    created_at: datetime,
-) -> bool:
-    """The hot path for a new thread reply: one statement; False when (channel, ts) is already stored."""
-    values = {
-        "question_id": question_id,
-        "user_id": user_id,
-        "text": text,
-        "channel_id": channel_id,
-        "message_ts": message_ts,
-        "source": source,
-        "created_at": created_at,
-    }
-    return insert_if_absent(session, Response, values, ["channel_id", "message_ts"])
 
 
 def add_replies_if_new(session: Session, rows: list[dict[str, object]]) -> set[tuple[str, str]]:

@@ -1,13 +1,23 @@
 """Reply collection rules, applied straight to the store on both databases."""
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
 
-from bot.questions.replies import MessageKind, Outcome, ThreadMessage, record_message
+from bot.questions.replies import (
+    Delivery,
+    MessageKind,
+    Outcome,
+    ThreadMessage,
+    apply_deliveries,
+    attach_early,
+    record_message,
+)
 from storage.db import Database
-from storage.models import Response
+from storage.models import PostState, Question, Response
 from tests.factories import CHANNEL, add_question, add_workshop
 
 NOW = datetime(2030, 5, 15, 12, 0, tzinfo=UTC)
@@ -128,8 +138,6 @@ def test_delete_arriving_before_the_original_leaves_it_deleted(database: Databas
 def test_a_batch_of_deliveries_applies_each_once_whatever_it_mixes(
     database: Database, question_id: int
 ) -> None:
-    from bot.questions.replies import Delivery, apply_deliveries
-
     batch = [
         reply(ts="1900000001.000001", text="first", event_id="EvA"),
         reply(ts="1900000001.000001", text="first", event_id="EvA"),  # a retry in the same batch
@@ -160,3 +168,71 @@ def test_a_batch_of_deliveries_applies_each_once_whatever_it_mixes(
     with database.transaction() as session:
         again = apply_deliveries(session, [Delivery(batch[0], NOW), Delivery(batch[2], NOW)])
     assert again == [Outcome.DUPLICATE, Outcome.DUPLICATE]
+
+
+def _kept_then_attached(database: Database, question_id: int, messages: list[ThreadMessage]) -> None:
+    """Deliver while the question is being posted (kept early), then record its ts as the poster does."""
+    with database.transaction() as session:
+        question = session.get(Question, question_id)
+        assert question is not None
+        question.state, question.channel_id, question.message_ts = PostState.CLAIMED, None, None
+    for message in messages:
+        assert record_message(database, message, now=NOW) in (
+            Outcome.KEPT,
+            Outcome.DUPLICATE,
+            Outcome.IGNORED,
+        )
+    with database.transaction() as session:
+        question = session.get(Question, question_id)
+        assert question is not None
+        question.state, question.channel_id, question.message_ts = PostState.POSTED, CHANNEL, QUESTION_TS
+        session.add(question)
+        session.flush()
+        attach_early(session, CHANNEL, QUESTION_TS, now=NOW)
+
+
+def _in_one_batch(database: Database, _question_id: int, messages: list[ThreadMessage]) -> None:
+    with database.transaction() as session:
+        apply_deliveries(session, [Delivery(message, NOW) for message in messages])
+
+
+def _one_by_one(database: Database, _question_id: int, messages: list[ThreadMessage]) -> None:
+    for message in messages:
+        record_message(database, message, now=NOW)
+
+
+@pytest.mark.parametrize("deliver", [_in_one_batch, _one_by_one, _kept_then_attached])
+def test_live_batches_single_deliveries_and_early_replies_obey_the_same_rules(
+    database: Database, question_id: int, deliver: Callable[[Database, int, list[ThreadMessage]], None]
+) -> None:
+    with database.transaction() as session:
+        question = session.get(Question, question_id)
+        assert question is not None
+        question.close_at = datetime.fromtimestamp(1900000100, UTC)
+    messages = [
+        reply(ts="1900000001.000001", text="Talent.", event_id="EvA"),
+        reply(ts="1900000002.000001", text="", event_id="EvB"),  # a file shared without a comment
+        reply(ts="1900000003.000001", text=" ", event_id="EvC"),  # neither text nor files
+        reply(ts="1900000200.000001", text="Too late.", event_id="EvD"),  # after close_at
+        reply(
+            MessageKind.CHANGED,
+            ts="1900000001.000001",
+            text="Talent, capital.",
+            event_id="EvE",
+            edit_ts="1900000050.0",
+        ),
+        reply(
+            MessageKind.CHANGED, ts="1900000001.000001", text="older", event_id="EvF", edit_ts="1900000040.0"
+        ),
+        reply(MessageKind.DELETED, ts="1900000004.000001", text="", event_id="EvG"),  # before its original
+        reply(ts="1900000004.000001", text="Withdrawn.", event_id="EvH"),
+        reply(ts="1900000001.000001", text="Talent.", event_id="EvA"),  # a retry
+    ]
+    messages[1] = replace(messages[1], files=("plan.pdf",))
+    messages = [replace(message, parent_is_bot=True) for message in messages]
+    deliver(database, question_id, messages)
+    assert [(r.message_ts, r.text, r.deleted_at is not None) for r in stored(database)] == [
+        ("1900000001.000001", "Talent, capital.", False),
+        ("1900000002.000001", "[shared a file: plan.pdf]", False),
+        ("1900000004.000001", "", True),
+    ]

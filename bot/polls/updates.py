@@ -1,7 +1,7 @@
 """Poll messages in Slack: opening polls exactly once, coalesced updates, closing at the deadline, replies.
 
-Opening mirrors question posting (bot.questions.posting): claim the row, post, record the message; a claim
-abandoned by a crash goes stale and is taken over, looking for an earlier post by its metadata first.
+Opening is the claimed post questions use too (bot.runtime.claimed_post): claim the row, post, record the
+message; a claim abandoned by a crash goes stale and is taken over, looking for an earlier post first.
 
 Updates are coalesced: votes only bump `Poll.vote_version`; `MessageUpdater.run` (a scheduler job every
 ~0.25 s, in one process) re-renders each poll whose message shows an older version, at most once per
@@ -12,27 +12,26 @@ rendered. Whatever version it finds is rendered, so the last update always shows
 import logging
 import threading
 import time
-import uuid
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+from typing_extensions import override
 
 from bot.polls import blocks as poll_blocks
 from bot.polls import rules as polls
-from bot.questions.posting import PERMANENT_ERRORS, ChannelPacer
 from bot.runtime import notify
+from bot.runtime.claimed_post import CONNECTION_LOST, PERMANENT_ERRORS, ChannelPacer, ClaimedPost, Due
 from bot.runtime.deps import Deps
 from bot.text import escape, truncate
 from storage import polls as store
-from storage import roles
-from storage.models import PollState, RoleName
+from storage.models import Poll, PollState
 
 logger = logging.getLogger(__name__)
 
 UPDATE_GIVE_UP_ERRORS = PERMANENT_ERRORS | {"message_not_found", "cant_update_message", "edit_window_closed"}
-CONNECTION_LOST = "connection_lost"
 
 
 # ----- opening ------------------------------------------------------------------------------------
@@ -53,90 +52,67 @@ def open_due(deps: Deps, pacer: ChannelPacer | None = None) -> int:
 
 
 def post_poll(deps: Deps, poll_id: int, *, pacer: ChannelPacer | None = None) -> str:
-    """Claim, post and record one poll. Returns what happened: posted, taken, missed, failed, retry…"""
-    now = deps.clock()
-    token = uuid.uuid4().hex
-    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
-    with deps.db.transaction() as session:
-        poll = store.get(session, poll_id)
+    """Claim, post and record one poll. Returns what happened: posted, taken, missed, failed:CODE, retry…"""
+    return PollPost(deps, poll_id, pacer).run()
+
+
+class PollPost(ClaimedPost):
+    """A poll's part of the claimed post: its row and its message; a dropped connection is noted on the row
+    (polls count no attempts), so the next attempt looks for the post first, as after a stale claim."""
+
+    model = Poll
+    label = "poll"
+    event_type = poll_blocks.POLL_EVENT_TYPE
+    metadata_key = "poll_id"
+    posted_state = PollState.OPEN
+
+    @override
+    def read(self, session: Session, now: datetime) -> Due | str:
+        poll = store.get(session, self.row_id)
         if poll is None or poll.open_at is None or poll.open_at > now:
             return "not-due"
         workshop = store.workshop_of(session, poll)
         if workshop is not None and not workshop.active:
             return "inactive"
-        look_first = poll.state == PollState.CLAIMED or poll.error == CONNECTION_LOST
-        grace = timedelta(minutes=deps.settings.post_grace_minutes)
-        if poll.state == PollState.SCHEDULED and now - poll.open_at > grace:
-            store.mark_missed(session, poll_id)
-            organisers = sorted(
-                set(roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER) if workshop else ())
-                | deps.organisers
-            )
-            text = (
-                f":warning: Poll “{truncate(escape(poll.question), 300)}” was due at "
-                f"{poll.open_at:%Y-%m-%d %H:%M} UTC while Roundtable was not running, so it was not opened."
-            )
-            missed = True
-        else:
-            missed = False
-            if not store.claim(session, poll_id, token=token, now=now, stale_before=stale_before):
-                return "taken"
-        channel = poll.channel_id or (workshop.channel_id or workshop.channel_ref if workshop else "")
-        opened_at = poll.open_at
-    if missed:
-        logger.warning("poll %s missed its time (%s)", poll_id, opened_at)
-        notify.organisers(deps, organisers, text)
-        return "missed"
-    return _post_claimed(deps, poll_id, token, channel, opened_at, look_first, pacer)
-
-
-def _post_claimed(
-    deps: Deps,
-    poll_id: int,
-    token: str,
-    channel: str,
-    opened_at: datetime,
-    look_first: bool,
-    pacer: ChannelPacer | None,
-) -> str:
-    try:
-        channel_id = notify.resolve_channel(deps, channel)
-        found = (
-            notify.find_posted(deps, channel_id, poll_blocks.POLL_EVENT_TYPE, "poll_id", poll_id, opened_at)
-            if look_first
-            else None
+        self.question, self.open_at = poll.question, poll.open_at
+        return Due(
+            due_at=poll.open_at,
+            state=poll.state,
+            workshop_id=workshop.id if workshop else None,
+            channel=poll.channel_id or (workshop.channel_id or workshop.channel_ref if workshop else ""),
+            look_first=poll.state == PollState.CLAIMED or poll.error == CONNECTION_LOST,
         )
-        if found is None:
-            if pacer is not None:
-                pacer.wait(channel_id)
-            with deps.db.reading() as session:
-                view = polls.load_view(session, poll_id)
-            assert view is not None
-            message = poll_blocks.poll_message(view)
-            channel_id, found = notify.post_joining_if_needed(deps, channel_id, message)
-        with deps.db.transaction() as session:
-            store.finish_open(session, poll_id, token=token, channel_id=channel_id, message_ts=found)
-        logger.info("opened poll %s in %s at %s", poll_id, channel_id, found)
-        return "posted"
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
-        if code in PERMANENT_ERRORS:
-            with deps.db.transaction() as session:
-                store.finish_failed(session, poll_id, token=token, error=code)
-            logger.error("poll %s could not be posted: %s", poll_id, code)
-            return f"failed:{code}"
-        logger.warning("posting poll %s failed transiently (%s); will retry", poll_id, code)
-        error_note = code
-    except notify.ChannelNotFound:
-        with deps.db.transaction() as session:
-            store.finish_failed(session, poll_id, token=token, error="channel_not_found")
-        return "failed:channel_not_found"
-    except OSError as error:  # the post may have reached Slack: the next attempt looks first
-        logger.warning("posting poll %s lost its connection (%s); will check and retry", poll_id, error)
-        error_note = CONNECTION_LOST
-    with deps.db.transaction() as session:
-        store.release(session, poll_id, token=token, error=error_note)
-    return "retry"
+
+    @override
+    def message(self) -> dict[str, Any]:
+        # Read now, just before posting: the message shows the poll as it is.
+        with self.deps.db.reading() as session:
+            view = polls.load_view(session, self.row_id)
+        assert view is not None
+        return poll_blocks.poll_message(view)
+
+    @override
+    def missed_notice(self) -> str:
+        return (
+            f":warning: Poll “{truncate(escape(self.question), 300)}” was due at "
+            f"{self.open_at:%Y-%m-%d %H:%M} UTC while Roundtable was not running, so it was not opened."
+        )
+
+    @override
+    def posted_values(self, now: datetime) -> dict[str, Any]:
+        return {}
+
+    @override
+    def release_values(self, note: str) -> dict[str, Any]:
+        return {"error": note[:200]}
+
+    @override
+    def recorded(self, session: Session, channel_id: str, ts: str, now: datetime, *, won: bool) -> str:
+        return ""
+
+    @override
+    def failure_notice(self, code: str) -> str | None:
+        return None  # as before: organisers are not DMed; `open_new_poll` tells the chair who created it
 
 
 def open_new_poll(

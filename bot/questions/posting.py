@@ -1,44 +1,28 @@
-"""Posting scheduled questions exactly once.
+"""Posting scheduled questions exactly once, paced per channel.
 
-A question is claimed in the database (a conditional UPDATE) before it is posted, so two schedulers, a
-restart or a retry never post it twice. A claim abandoned by a crash goes stale and is taken over. When a
-previous attempt may have reached Slack (the connection dropped after chat.postMessage), the channel is
-searched for a message whose metadata carries the question id before posting again.
+The state machine (claim, stale takeover, the search for a post whose answer was lost, missed, failed,
+retry) is `bot.runtime.claimed_post`, shared with polls; a question adds its attempts count, its message,
+and the early replies applied in the transaction that records its ts.
 """
 
 import logging
-import threading
-import time
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col
+from typing_extensions import override
 
 from bot.questions import blocks, replies
 from bot.runtime import notify
+from bot.runtime.claimed_post import ChannelPacer, ClaimedPost, Due
 from bot.runtime.deps import Deps
-from storage import questions, roles
-from storage.models import PostState, RoleName, Workshop
+from storage import questions
+from storage.models import PostState, Question, Workshop
 
 logger = logging.getLogger(__name__)
-
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "restricted_action",
-        "msg_too_long",
-        "invalid_blocks",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,33 +32,6 @@ class DueQuestion:
 
 
 DISPATCH_THREADS = 16  # channels posted to at once; each channel still gets one post per pacer interval
-
-
-class ChannelPacer:
-    """At most one post per channel per `interval` seconds (Slack's chat.postMessage guidance).
-
-    A channel's next slot counts from when its previous post was *answered* (`sent`), not from when it
-    was sent: two posts sent exactly a second apart can arrive less than a second apart (one was slow on
-    the way) and the second is refused with a 429, which the SDK retries a second later.
-    """
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, channel: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
-
-    def sent(self, channel: str) -> None:
-        """The post that `wait` let through has been answered: the next one waits a full interval from now."""
-        with self._lock:
-            self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + self.interval)
 
 
 def due_questions(deps: Deps, now: datetime) -> list[DueQuestion]:
@@ -125,112 +82,62 @@ def _post_one(deps: Deps, question_id: int, pacer: ChannelPacer) -> int:
 
 def post_question(deps: Deps, question_id: int, *, pacer: ChannelPacer | None = None) -> str:
     """Claim, post and record one question. Returns what happened, for logs and tests."""
-    now = deps.clock()
-    token = uuid.uuid4().hex
-    stale_before = now - timedelta(seconds=deps.settings.claim_timeout_seconds)
-    grace = timedelta(minutes=deps.settings.post_grace_minutes)
-    with deps.db.transaction() as session:
-        question = questions.get(session, question_id)
+    return QuestionPost(deps, question_id, pacer).run()
+
+
+class QuestionPost(ClaimedPost):
+    """A question's part of the claimed post: its row, its message, and the early replies it attaches."""
+
+    model = Question
+    label = "question"
+    event_type = blocks.QUESTION_EVENT_TYPE
+    metadata_key = "question_id"
+    posted_state = PostState.POSTED
+
+    @override
+    def read(self, session: Session, now: datetime) -> Due | str:
+        question = questions.get(session, self.row_id)
         if question is None or question.post_at > now:
             return "not-due"
         workshop = session.get(Workshop, question.workshop_id) if question.workshop_id else None
         if not workshop or not workshop.active:
             return "inactive"
-        earlier_attempts = question.attempts  # read before the claim, which increments it
-        if question.state == PostState.SCHEDULED and now - question.post_at > grace:
-            questions.mark_missed(session, question_id)
-            missed = True
-        else:
-            missed = False
-            if not questions.claim(session, question_id, token=token, now=now, stale_before=stale_before):
-                return "taken"
-        attempts = earlier_attempts + 1
-        organisers = sorted(
-            set(roles.users_with_role(session, workshop.id or 0, RoleName.ORGANISER)) | deps.organisers
+        self.title, self.text, self.post_at = workshop.title, question.text, question.post_at
+        return Due(
+            due_at=question.post_at,
+            state=question.state,
+            workshop_id=workshop.id,
+            channel=workshop.channel_id or workshop.channel_ref,
+            look_first=question.attempts > 0,  # read before the claim, which counts this attempt
         )
-        title, text, channel = workshop.title, question.text, workshop.channel_id or workshop.channel_ref
-        post_at = question.post_at
-    if missed:
-        logger.warning("question %s missed its time (%s) beyond the grace period", question_id, post_at)
-        notify.organisers(deps, organisers, notify.missed_question(title, text, post_at))
-        return "missed"
-    return _post_claimed(deps, question_id, token, attempts, title, text, channel, post_at, organisers, pacer)
 
+    @override
+    def message(self) -> dict[str, Any]:
+        return blocks.question_message(question_id=self.row_id, workshop_title=self.title, text=self.text)
 
-def _post_claimed(
-    deps: Deps,
-    question_id: int,
-    token: str,
-    attempts: int,
-    title: str,
-    text: str,
-    channel: str,
-    post_at: datetime,
-    organisers: list[str],
-    pacer: ChannelPacer | None,
-) -> str:
-    try:
-        channel_id = notify.resolve_channel(deps, channel)
-        found = (
-            notify.find_posted(
-                deps, channel_id, blocks.QUESTION_EVENT_TYPE, "question_id", question_id, post_at
-            )
-            if attempts > 1
-            else None
-        )
-        if found is not None:
-            return _record_posted(deps, question_id, token, channel_id, found)
-        message = blocks.question_message(question_id=question_id, workshop_title=title, text=text)
-        if pacer is not None:
-            pacer.wait(channel_id)
-        try:
-            posted_channel, posted_ts = notify.post_joining_if_needed(deps, channel_id, message)
-        finally:
-            if pacer is not None:
-                pacer.sent(channel_id)
-        return _record_posted(deps, question_id, token, posted_channel, posted_ts)
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
-        if code in PERMANENT_ERRORS:
-            return _record_failure(deps, question_id, token, code, title, text, organisers)
-        logger.warning("posting question %s failed transiently (%s); will retry", question_id, code)
-    except notify.ChannelNotFound:
-        return _record_failure(deps, question_id, token, "channel_not_found", title, text, organisers)
-    except OSError as error:  # connection dropped: it may have posted; the next attempt looks first
-        logger.warning(
-            "posting question %s lost its connection (%s); will check and retry", question_id, error
-        )
-    with deps.db.transaction() as session:
-        questions.release(session, question_id, token=token)
-    return "retry"
+    @override
+    def missed_notice(self) -> str:
+        return notify.missed_question(self.title, self.text, self.post_at)
 
+    @override
+    def claim_values(self) -> dict[str, Any]:
+        return {"attempts": col(Question.attempts) + 1}
 
-def _record_posted(deps: Deps, question_id: int, token: str, channel_id: str, ts: str) -> str:
-    with deps.db.transaction() as session:
-        now = deps.clock()
-        recorded = questions.finish(
-            session,
-            question_id,
-            token=token,
-            state=PostState.POSTED,
-            now=now,
-            channel_id=channel_id,
-            message_ts=ts,
-        )
-        notify.remember_channel(session, question_id, channel_id)
+    @override
+    def posted_values(self, now: datetime) -> dict[str, Any]:
+        return {"posted_at": now}
+
+    @override
+    def release_values(self, note: str) -> dict[str, Any]:
+        return {}  # the attempts count tells the next attempt to look first
+
+    @override
+    def recorded(self, session: Session, channel_id: str, ts: str, now: datetime, *, won: bool) -> str:
+        notify.remember_channel(session, self.row_id, channel_id)
         # Replies that arrived before this commit, applied in it: exactly once.
-        early = replies.attach_early(session, channel_id, ts, now=now) if recorded else 0
-    logger.info("posted question %s in %s at %s (%d early replies)", question_id, channel_id, ts, early)
-    return "posted"
+        early = replies.attach_early(session, channel_id, ts, now=now) if won else 0
+        return f" ({early} early replies)"
 
-
-def _record_failure(
-    deps: Deps, question_id: int, token: str, code: str, title: str, text: str, organisers: list[str]
-) -> str:
-    with deps.db.transaction() as session:
-        questions.finish(
-            session, question_id, token=token, state=PostState.FAILED, now=deps.clock(), error=code
-        )
-    logger.error("question %s could not be posted: %s", question_id, code)
-    notify.organisers(deps, organisers, notify.failed_question(title, text, code))
-    return "failed"
+    @override
+    def failure_notice(self, code: str) -> str:
+        return notify.failed_question(self.title, self.text, code)

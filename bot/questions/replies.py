@@ -13,6 +13,8 @@ A reply can arrive before its question's ts is recorded (between chat.postMessag
 poster's commit, longer after a dropped connection or a database error). When a question is being posted
 in that channel and the thread was started by the bot, the message is kept as an early reply and applied,
 exactly once, in the transaction that records the question's ts (`attach_early`).
+
+Every way in (live events, batched by the group commit; the backfill; early replies) is `apply_deliveries`.
 """
 
 import logging
@@ -121,22 +123,107 @@ def is_candidate(message: ThreadMessage) -> bool:
     return message.kind is MessageKind.DELETED or bool(message.user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    message: ThreadMessage
+    now: datetime
+
+
 def record_message(db: Database, message: ThreadMessage, *, now: datetime) -> Outcome:
-    """Apply one message event in its own transaction."""
+    """Apply one message in its own transaction (the backfill's way in): a batch of one."""
     if not is_candidate(message):
         return Outcome.IGNORED
     with db.transaction() as session:
-        return apply_message(session, message, now=now)
+        return apply_deliveries(session, [Delivery(message, now)])[0]
 
 
-def apply_message(session: Session, message: ThreadMessage, *, now: datetime) -> Outcome:
-    """Apply one message event inside the caller's transaction (which may carry other deliveries too)."""
-    if not is_candidate(message):
-        return Outcome.IGNORED
+def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
+    """The one way message events are applied, inside the caller's transaction: live events (a group
+    commit's batch), the backfill (a batch of one) and early replies (`attach_early`).
+
+    One query finds the questions of all their threads. New replies to recorded questions (the bulk of
+    traffic) are then applied together (`_add_new_replies`: one insert of their event ids, one of the
+    replies). Edits, deletions and replies to threads that are not recorded questions, rarer and
+    order-sensitive, then go one by one, in order, after the replies they may refer to.
+    """
+    outcomes: list[Outcome | None] = [None] * len(deliveries)
+    for index, delivery in enumerate(deliveries):
+        message = delivery.message
+        if not is_candidate(message) or (message.kind is MessageKind.POSTED and not answer_text(message)):
+            outcomes[index] = Outcome.IGNORED
+    wanted = {
+        (d.message.channel_id, d.message.thread_ts or "")
+        for index, d in enumerate(deliveries)
+        if outcomes[index] is None
+    }
+    question_ids = questions.ids_by_messages(session, wanted)
+
+    def question_of(message: ThreadMessage) -> int | None:
+        return question_ids.get((message.channel_id, message.thread_ts or ""))
+
+    new_replies: list[tuple[int, int]] = []  # (delivery index, question id)
+    for index, delivery in enumerate(deliveries):
+        question_id = question_of(delivery.message)
+        if outcomes[index] is None and delivery.message.kind is MessageKind.POSTED and question_id:
+            new_replies.append((index, question_id))
+    if new_replies:
+        batch = [(deliveries[index].message, question_id) for index, question_id in new_replies]
+        added = _add_new_replies(session, batch, deliveries[0].now)
+        for (index, _), outcome in zip(new_replies, added, strict=True):
+            outcomes[index] = outcome
+    for index, delivery in enumerate(deliveries):
+        if outcomes[index] is None:
+            outcomes[index] = _apply_one(
+                session, delivery.message, question_of(delivery.message), delivery.now
+            )
+    return [outcome or Outcome.IGNORED for outcome in outcomes]
+
+
+def _add_new_replies(
+    session: Session, replies: list[tuple[ThreadMessage, int]], now: datetime
+) -> list[Outcome]:
+    """Apply new replies to recorded questions (message, question id) with a few multi-row statements.
+
+    A delivery already applied (its event id, or its (channel, ts) — a retry, or an edit or deletion
+    that arrived first and won) is a duplicate; a reply first posted after its question closed is not
+    recorded.
+    """
+    outcomes: list[Outcome | None] = [None] * len(replies)
+    keys: dict[str, int] = {}  # event key -> the first reply carrying it
+    rows: dict[tuple[str, str], int] = {}  # (channel, ts) -> the first reply carrying it
+    for index, (message, _) in enumerate(replies):
+        key = f"event:{message.event_id}" if message.event_id else f"nokey:{index}"
+        if key in keys or (message.channel_id, message.ts) in rows:
+            outcomes[index] = Outcome.DUPLICATE
+            continue
+        keys[key] = index
+        rows[(message.channel_id, message.ts)] = index
+    real_keys = [key for key in keys if key.startswith("event:")]
+    new_keys = events.mark_many_processed(session, real_keys, now=now) if real_keys else set()
+    windows = questions.answer_windows(session, {question_id for _, question_id in replies})
+    to_insert = []
+    for key, index in keys.items():
+        if key.startswith("event:") and key not in new_keys:
+            outcomes[index] = Outcome.DUPLICATE
+            continue
+        message, question_id = replies[index]
+        window = windows.get(question_id)
+        if window is None or not is_open_for_answers(window, slack_ts_to_datetime(message.ts)):
+            outcomes[index] = Outcome.CLOSED
+            continue
+        to_insert.append(_row(message, question_id, answer_text(message)))
+    inserted = responses.add_replies_if_new(session, to_insert)
+    for row in to_insert:
+        index = rows[(str(row["channel_id"]), str(row["message_ts"]))]
+        outcomes[index] = (
+            Outcome.STORED if (row["channel_id"], row["message_ts"]) in inserted else Outcome.DUPLICATE
+        )
+    return [outcome or Outcome.DUPLICATE for outcome in outcomes]
+
+
+def _apply_one(session: Session, message: ThreadMessage, question_id: int | None, now: datetime) -> Outcome:
+    """An edit, a deletion, or a reply under a thread that was not a recorded question when looked up."""
     text = answer_text(message)
-    if message.kind is MessageKind.POSTED and not text:
-        return Outcome.IGNORED
-    question_id = questions.id_by_message(session, message.channel_id, message.thread_ts or "")
     if question_id is None:
         if message.parent_is_bot is False:
             return Outcome.IGNORED
@@ -145,35 +232,18 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
         question_id = questions.id_by_message(session, message.channel_id, message.thread_ts or "")
         if question_id is None:
             return _keep_early(session, message, text, now) if in_flight else Outcome.IGNORED
+        if message.kind is MessageKind.POSTED:
+            return _add_new_replies(session, [(message, question_id)], now)[0]
     if message.event_id and not events.mark_processed(session, f"event:{message.event_id}", now=now):
         return Outcome.DUPLICATE
     if message.kind is not MessageKind.DELETED and not _in_time(session, question_id, message):
         return Outcome.CLOSED
-    if message.kind is MessageKind.POSTED:
-        # A row already there is a retry, or an edit/delete that arrived first and already won.
-        stored = responses.add_reply_if_new(
-            session,
-            question_id=question_id,
-            user_id=message.user_id or "",
-            text=text,
-            channel_id=message.channel_id,
-            message_ts=message.ts,
-            source=_source(message),
-            created_at=slack_ts_to_datetime(message.ts),
-        )
-        return Outcome.STORED if stored else Outcome.DUPLICATE
     existing = responses.by_message(session, message.channel_id, message.ts)
     if message.kind is MessageKind.CHANGED and text:
         if existing is None:
             responses.add(
                 session,
-                question_id=question_id,
-                user_id=message.user_id or "",
-                text=text,
-                channel_id=message.channel_id,
-                message_ts=message.ts,
-                source=_source(message),
-                created_at=slack_ts_to_datetime(message.ts),
+                **_row(message, question_id, text),
                 edit_ts=message.edit_ts,
                 edited_at=_edit_time(message, now),
             )
@@ -189,23 +259,27 @@ def apply_message(session: Session, message: ThreadMessage, *, now: datetime) ->
     if message.kind is MessageKind.CHANGED and existing and not _is_newer(message.edit_ts, existing.edit_ts):
         return Outcome.STALE
     if existing is None:
-        responses.add(
-            session,
-            question_id=question_id,
-            user_id=message.user_id or "",
-            text="",
-            channel_id=message.channel_id,
-            message_ts=message.ts,
-            source=ResponseSource.THREAD,
-            created_at=slack_ts_to_datetime(message.ts),
-            deleted_at=now,
-        )
+        tombstone = _row(message, question_id, "") | {"source": ResponseSource.THREAD}
+        responses.add(session, **tombstone, deleted_at=now)
         return Outcome.DELETED
     if existing.deleted_at is None:
         existing.deleted_at = now
         existing.text = ""  # the words are gone from everything users see, and from the store
         session.add(existing)
     return Outcome.DELETED
+
+
+def _row(message: ThreadMessage, question_id: int, text: str) -> dict[str, Any]:
+    """The columns of a new response row for a thread message."""
+    return {
+        "question_id": question_id,
+        "user_id": message.user_id or "",
+        "text": text,
+        "channel_id": message.channel_id,
+        "message_ts": message.ts,
+        "source": _source(message),
+        "created_at": slack_ts_to_datetime(message.ts),
+    }
 
 
 def _in_time(session: Session, question_id: int, message: ThreadMessage) -> bool:
@@ -241,22 +315,25 @@ def attach_early(session: Session, channel_id: str, thread_ts: str, *, now: date
     In the recording transaction, so they are applied exactly once; their event ids were marked when
     they were kept. Returns how many were applied.
     """
-    applied = 0
-    for early in early_replies.take(session, channel_id, thread_ts):
-        message = ThreadMessage(
-            kind=MessageKind(early.kind),
-            event_id=None,
-            channel_id=early.channel_id,
-            ts=early.message_ts,
-            thread_ts=early.thread_ts,
-            user_id=early.user_id,
-            text=early.text,
-            edit_ts=early.edit_ts,
-            broadcast=early.broadcast,
+    deliveries = [
+        Delivery(
+            ThreadMessage(
+                kind=MessageKind(early.kind),
+                event_id=None,
+                channel_id=early.channel_id,
+                ts=early.message_ts,
+                thread_ts=early.thread_ts,
+                user_id=early.user_id,
+                text=early.text,
+                edit_ts=early.edit_ts,
+                broadcast=early.broadcast,
+            ),
+            now,
         )
-        if apply_message(session, message, now=now) is not Outcome.IGNORED:
-            applied += 1
-    return applied
+        for early in early_replies.take(session, channel_id, thread_ts)
+    ]
+    outcomes = apply_deliveries(session, deliveries)
+    return sum(outcome is not Outcome.IGNORED for outcome in outcomes)
 
 
 def forget_early(session: Session, now: datetime) -> int:
@@ -280,74 +357,3 @@ def _is_newer(candidate: str | None, current: str | None) -> bool:
 
 def _edit_time(message: ThreadMessage, now: datetime) -> datetime:
     return slack_ts_to_datetime(message.edit_ts) if message.edit_ts else now
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    message: ThreadMessage
-    now: datetime
-
-
-def apply_deliveries(session: Session, deliveries: list[Delivery]) -> list[Outcome]:
-    """Apply many message events in one transaction, new replies with a few multi-row statements.
-
-    New thread replies to recorded questions (the bulk of traffic) are resolved together: one query for
-    their questions, one insert of their event ids, one insert of the replies. Edits, deletions and replies
-    to threads that are not recorded questions, rarer and order-sensitive, then go one by one through
-    `apply_message`, after the replies they may refer to.
-    """
-    outcomes: list[Outcome | None] = [None] * len(deliveries)
-    posted = [
-        (index, d)
-        for index, d in enumerate(deliveries)
-        if d.message.kind is MessageKind.POSTED and is_candidate(d.message) and answer_text(d.message)
-    ]
-    wanted = {(d.message.channel_id, d.message.thread_ts or "") for _, d in posted}
-    question_ids = questions.ids_by_messages(session, wanted)
-    keys: dict[str, int] = {}  # event key -> the first delivery carrying it
-    rows: dict[tuple[str, str], int] = {}  # (channel, ts) -> the first delivery carrying it
-    for index, delivery in posted:
-        message = delivery.message
-        if (message.channel_id, message.thread_ts or "") not in question_ids:
-            continue  # not a recorded question (chatter, or an early reply): `apply_message` decides
-        key = f"event:{message.event_id}" if message.event_id else f"nokey:{index}"
-        if key in keys or (message.channel_id, message.ts) in rows:
-            outcomes[index] = Outcome.DUPLICATE
-            continue
-        keys[key] = index
-        rows[(message.channel_id, message.ts)] = index
-    real_keys = [key for key in keys if key.startswith("event:")]
-    now = deliveries[0].now if deliveries else datetime.now(UTC)
-    new_keys = events.mark_many_processed(session, real_keys, now=now) if real_keys else set()
-    windows = questions.answer_windows(session, set(question_ids.values()))
-    to_insert = []
-    for key, index in keys.items():
-        if key.startswith("event:") and key not in new_keys:
-            outcomes[index] = Outcome.DUPLICATE
-            continue
-        message = deliveries[index].message
-        window = windows.get(question_ids[(message.channel_id, message.thread_ts or "")])
-        if window is None or not is_open_for_answers(window, slack_ts_to_datetime(message.ts)):
-            outcomes[index] = Outcome.CLOSED
-            continue
-        to_insert.append(
-            {
-                "question_id": question_ids[(message.channel_id, message.thread_ts or "")],
-                "user_id": message.user_id or "",
-                "text": answer_text(message),
-                "channel_id": message.channel_id,
-                "message_ts": message.ts,
-                "source": _source(message),
-                "created_at": slack_ts_to_datetime(message.ts),
-            }
-        )
-    inserted = responses.add_replies_if_new(session, to_insert)
-    for row in to_insert:
-        index = rows[(str(row["channel_id"]), str(row["message_ts"]))]
-        outcomes[index] = (
-            Outcome.STORED if (row["channel_id"], row["message_ts"]) in inserted else Outcome.DUPLICATE
-        )
-    for index, delivery in enumerate(deliveries):
-        if outcomes[index] is None:
-            outcomes[index] = apply_message(session, delivery.message, now=delivery.now)
-    return [outcome or Outcome.IGNORED for outcome in outcomes]

@@ -19,6 +19,7 @@ from bot.polls import rules as polls
 from bot.polls import updates as poll_updates
 from bot.questions import backfill, nudges, posting, replies
 from bot.questions import controls as question_controls
+from bot.runtime.claimed_post import ChannelPacer
 from bot.runtime.deps import Deps
 from storage import events, heartbeats, questions
 from storage.models import PostState, utc_now
@@ -39,7 +40,7 @@ CLOSED_QUESTIONS_SECONDS = 5  # how often questions past their close time get th
 class Scheduler:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.pacer = posting.ChannelPacer()
+        self.pacer = ChannelPacer()
         self.poll_updater = poll_updates.MessageUpdater()
         self._fingerprint: tuple[int, int, int] | None = None
         self._dispatch_lock = threading.Lock()

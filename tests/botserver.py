@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from slack_requests import SlackSender
 
 from bot.runtime.deps import Deps, build_deps
 from bot.runtime.scheduler import Scheduler
@@ -35,6 +36,10 @@ class RunningBot:
     url: str
     deps: Deps
     scheduler: Scheduler | None
+
+    def sender(self, timeout: float = 30) -> SlackSender:
+        """A client that signs requests as Slack does and posts them to this bot."""
+        return SlackSender(self.url, SIGNING_SECRET, timeout=timeout)
 
 
 def bot_settings(database_url: str, api_url: str, token: str, **overrides: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -68,4 +69,39 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 # The fake Slack Web API server, for every test that plays Slack.
-from fakeslack import fake_slack, fake_slack_client  # noqa: E402, F401
+from fakeslack import FakeSlack, fake_slack, fake_slack_client  # noqa: E402, F401
+from slack_requests import SlackSender  # noqa: E402
+
+from tests.botserver import RunningBot, running_bot  # noqa: E402
+
+
+@pytest.fixture
+def bot_options() -> dict[str, Any]:
+    """How the `bot` fixture runs (with_scheduler, organisers, any setting): a module overrides this."""
+    return {}
+
+
+@pytest.fixture
+def seeded() -> Any:
+    """Rows stored before the `bot` fixture starts: a module overrides this (and may return their ids)."""
+    return None
+
+
+@pytest.fixture
+def bot(
+    database: Database,
+    database_url: str,
+    fake_slack: FakeSlack,  # noqa: F811  (the fixture imported above)
+    bot_options: dict[str, Any],
+    seeded: Any,
+) -> Iterator[RunningBot]:
+    """The real bot over HTTP against the fake Slack, on each backend, started once `seeded` is stored."""
+    with running_bot(database_url, fake_slack.api_url, fake_slack.token, **bot_options) as running:
+        yield running
+
+
+@pytest.fixture
+def sender(bot: RunningBot) -> Iterator[SlackSender]:
+    """Signed Slack requests to the `bot` fixture."""
+    with bot.sender() as client:
+        yield client

@@ -20,7 +20,7 @@ from bot.runtime.deps import Deps, build_deps
 from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import PollState, Question, ResponseSource, Role, RoleName, Workshop
-from tests.botserver import SIGNING_SECRET, bot_settings, running_bot
+from tests.botserver import bot_settings, running_bot
 
 ORGANISER = "U0ORGAN001"
 CHANNEL = "C0GRID0001"
@@ -126,7 +126,7 @@ def attributed_sender(database: Database, database_url: str, fake_slack: FakeSla
         fake_slack.set_user(user_id, display_name=name)
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         yield sender
 

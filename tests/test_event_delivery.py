@@ -1,11 +1,9 @@
 """Every delivery acked, every event safe to repeat, whatever the order or concurrency of deliveries."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakeslack import FakeSlack
 from slack_requests import (
     SlackSender,
     event_callback,
@@ -19,24 +17,15 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Response, Workshop
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
 
 QUESTION_TS = "1900000000.000100"
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+def seeded(database: Database) -> None:
     workshop = add_workshop(database)
     add_question(database, workshop, post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 def texts(database: Database) -> list[str]:

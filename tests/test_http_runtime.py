@@ -1,7 +1,6 @@
 """The bot as Slack sees it: signed requests in over HTTP, Web API calls out to the fake Slack."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,22 +20,10 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Response
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
+from tests.botserver import RunningBot, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
 
 QUESTION_TS = "1900000000.000100"
-
-
-@pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 and who sees what of the questions still to come."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from bot.questions import blocks, nudges
 from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import Invitee, Question, Response, Workshop
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
+from tests.botserver import RunningBot, running_bot
 from tests.factories import CHAIR, CHANNEL, ORGANISER, add_question, add_workshop
 from tests.test_polls_http import reply_to
 from tests.test_question_actions import answer_privately, submit
@@ -35,17 +34,8 @@ GLOBAL_ORGANISER = "U0GLOBALORG"
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(
-        database_url, fake_slack.api_url, fake_slack.token, organisers=[GLOBAL_ORGANISER]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client:
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"organisers": [GLOBAL_ORGANISER]}
 
 
 def ts_at(moment: datetime) -> str:

@@ -2,7 +2,6 @@
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Question, Response, ResponseSource, UserPreference
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
 from tests.factories import CHANNEL, ORGANISER, add_question, add_workshop
 
 PARTICIPANT = "U0PART0001"
@@ -39,18 +37,6 @@ def seeded(database: Database) -> int:
             )
         )
     return workshop
-
-
-@pytest.fixture
-def bot(seeded: int, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 def command(sender: SlackSender, text: str, user: str = PARTICIPANT) -> str:

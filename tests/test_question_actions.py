@@ -2,7 +2,6 @@
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from bot.questions.blocks import (
 )
 from storage.db import Database
 from storage.models import Question, Response
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
 from tests.factories import CHAIR, CHANNEL, ORGANISER, add_question, add_workshop
 from tests.test_polls_http import reply_to
 
@@ -34,17 +32,8 @@ GLOBAL_ORGANISER = "U0GLOBALORG"
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(
-        database_url, fake_slack.api_url, fake_slack.token, organisers=[GLOBAL_ORGANISER]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client:
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"organisers": [GLOBAL_ORGANISER]}
 
 
 @pytest.fixture

@@ -93,6 +93,17 @@ def running_bot(
         sock.close()
 
 
+def wait_for_sweeps(scheduler: Scheduler, job: str, count: int = 2, timeout: float = 10) -> None:
+    """Wait until `scheduler` completes `count` more sweeps of `job` ("watch", "polls"), so at least one
+    whole sweep began after this call: the positive signal before asserting that something did not happen."""
+    target = scheduler.sweeps[job] + count
+    deadline = time.monotonic() + timeout
+    while scheduler.sweeps[job] < target:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the scheduler's {job} sweep did not run {count} more times in {timeout} s")
+        time.sleep(0.02)
+
+
 def subprocess_env(database_url: str, api_url: str, token: str, port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
     env.update(

@@ -30,7 +30,7 @@ from bot.runtime.settings import load_settings
 from storage import polls as poll_store
 from storage.db import Database
 from storage.models import Poll, PollKind, PollOption, PollState, ProcessedEvent, Vote
-from tests.botserver import VOTER_SECRET, bot_settings
+from tests.botserver import VOTER_SECRET, RunningBot, bot_settings, wait_for_sweeps
 from tests.factories import CHAIR, CHANNEL, ORGANISER, add_workshop
 
 PARTICIPANT = "U0PARTIC001"
@@ -462,9 +462,10 @@ def test_retried_action_is_counted_once(
     click(sender, fake_slack, poll_id, 0, payload=payload)  # the same delivery again: a toggle would undo it
     assert stored_counts(database, poll_id) == {"A": 1, "B": 0}
     assert poll_row(database, poll_id).vote_version == 1
-    fake_slack.wait_for("response_url")
-    time.sleep(0.2)
-    assert len(fake_slack.responses()) == 1
+    marker = click(sender, fake_slack, poll_id, 1, user="U0LATERVOTE", ts=ts)  # a later click's answer ...
+    reply_to(fake_slack, marker["response_url"].rsplit("/", 1)[1])  # ... comes after any the retry got
+    assert len(fake_slack.responses(payload["response_url"].rsplit("/", 1)[1])) == 1
+    assert len(fake_slack.responses()) == 2
     poll = poll_row(database, poll_id)
     key = polls.delivery_key(
         VOTER_SECRET.encode(), poll, PARTICIPANT, "click", payload["actions"][0]["action_ts"]
@@ -695,13 +696,14 @@ def add_scheduled_poll(
 
 
 def test_scheduled_poll_opens_at_its_time_once_and_pairs_link_anonymous_answers(
-    sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
+    bot: RunningBot, sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
 ) -> None:
     due = datetime.now(UTC) + timedelta(seconds=0.5)
     pre = add_scheduled_poll(database, workshop, open_at=due, phase="pre")
     post = add_scheduled_poll(database, workshop, open_at=due, phase="post")
     wait_until(lambda: all(poll_row(database, p).state == PollState.OPEN for p in (pre, post)), timeout=6)
-    time.sleep(0.6)  # a second opening would show up by now
+    assert bot.scheduler is not None
+    wait_for_sweeps(bot.scheduler, "polls")  # a whole sweep since, which would have opened them again
     posted = [c for c in fake_slack.calls("chat.postMessage") if c.params.get("metadata")]
     assert sorted(c.params["metadata"]["event_payload"]["poll_id"] for c in posted) == [pre, post]
     assert all(c.time >= due.timestamp() - 0.05 for c in posted)

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers tables)
 from storage.db import Database, make_engine
+from tests.processes import postgres_schema_url
 
 POSTGRES_URL_ENV = "ROUNDTABLE_TEST_POSTGRES_URL"
 
@@ -28,14 +29,6 @@ def _backends() -> list[object]:
         ),
     )
     return ["sqlite", postgres]
-
-
-def postgres_schema_url(base_url: str, schema: str) -> str:
-    url = base_url
-    if url.startswith(("postgres://", "postgresql://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=_backends())

@@ -22,7 +22,7 @@ from bot.questions.posting import post_question
 from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import EarlyReply, ResponseSource
-from tests.botserver import running_bot
+from tests.botserver import running_bot, wait_for_sweeps
 from tests.factories import CHANNEL, add_question, add_workshop
 
 
@@ -173,7 +173,7 @@ def test_replies_refused_during_a_database_outage_longer_than_slacks_retries_are
     ):
         assert bot.scheduler is not None
         bot.scheduler.outage_gap = timedelta(seconds=1)
-        time.sleep(0.5)  # a good heartbeat or two before the outage
+        wait_for_sweeps(bot.scheduler, "watch", count=1)  # a good heartbeat before the outage
         working = Database.transaction
 
         def unreachable(self: Database) -> None:

@@ -150,7 +150,7 @@ async def _run_python(
             begun = time.perf_counter()
             try:
                 response = await client.post(
-                    f"{url}/slack/events", content=request.body, headers=request.headers()
+                    f"{url}/slack/events", content=request.body, headers=request.headers
                 )
             except httpx.HTTPError:
                 result.socket_errors += 1

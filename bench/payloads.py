@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from slack_requests import SlackRequest, block_actions, event_callback, new_ts, sign, thread_reply_event
+from slack_requests import (
+    SlackRequest,
+    block_actions,
+    event_callback,
+    new_ts,
+    signed_headers,
+    thread_reply_event,
+)
 
 from bench.servers import SIGNING_SECRET
 
@@ -25,19 +32,22 @@ _serial = itertools.count(1)
 
 @dataclass(frozen=True, slots=True)
 class Signed:
-    """A request as Slack sends it: body, content type, timestamp and v0 signature."""
+    """A request as Slack sends it: the body and its headers (content type, timestamp, v0 signature)."""
 
     body: bytes
-    content_type: str
-    timestamp: str
-    signature: str
+    headers: dict[str, str]
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "Content-Type": self.content_type,
-            "X-Slack-Request-Timestamp": self.timestamp,
-            "X-Slack-Signature": self.signature,
-        }
+    @property
+    def timestamp(self) -> str:
+        return self.headers["X-Slack-Request-Timestamp"]
+
+    @property
+    def signature(self) -> str:
+        return self.headers["X-Slack-Signature"]
+
+    @property
+    def content_type(self) -> str:
+        return self.headers["Content-Type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +63,9 @@ class Reply:
     ts: str
 
 
-def _signed(request: SlackRequest, timestamp: str) -> Signed:
-    return Signed(
-        request.body, request.content_type, timestamp, sign(SIGNING_SECRET, timestamp, request.body)
-    )
+def _signed(request: SlackRequest, timestamp: int) -> Signed:
+    """Signed the way the test suite signs (`slack_requests.signed_headers`), at a fixed timestamp."""
+    return Signed(request.body, signed_headers(request, SIGNING_SECRET, timestamp))
 
 
 def vote_clicks(
@@ -71,7 +80,7 @@ def vote_clicks(
 ) -> list[tuple[Click, Signed]]:
     """`count` clicks on a poll's buttons by distinct voters; every `change_every`-th click is an earlier
     voter of this batch changing their vote to the next option."""
-    timestamp = str(int(time.time()))
+    timestamp = int(time.time())
     clicks: list[tuple[Click, Signed]] = []
     for index in range(count):
         if change_every and index % change_every == change_every - 1 and index >= 5:
@@ -94,7 +103,7 @@ def vote_clicks(
 
 def thread_replies(count: int, *, channel: str, thread_ts: str) -> list[tuple[Reply, Signed]]:
     """`count` replies in a question's thread, from many participants, each a distinct event."""
-    timestamp = str(int(time.time()))
+    timestamp = int(time.time())
     replies = []
     for index in range(count):
         event = thread_reply_event(

@@ -3,21 +3,19 @@ the Procfile runs it (`roundtable db upgrade`, then `roundtable run` with WEB_CO
 bare-Bolt baseline under the same uvicorn settings."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import text
 
 from bench.fakes import ROOT
 from storage.db import Database, make_engine
+from tests.processes import clean_environment, free_port, postgres_schema_url, stop_group, wait_healthy
 
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 VOTER_SECRET = "bench-voter-secret-0123456789abcdef"
@@ -42,12 +40,6 @@ def postgres_base_url() -> str:
     )
 
 
-def _schema_url(base: str, schema: str) -> str:
-    if base.startswith(("postgres://", "postgresql://")):
-        base = "postgresql+psycopg://" + base.split("://", 1)[1]
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-
-
 @contextmanager
 def database(backend: str, workdir: Path) -> Iterator[str]:
     """A DATABASE_URL with the schema at head: a fresh SQLite file, or a PostgreSQL schema dropped after."""
@@ -57,11 +49,11 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
         yield url
         return
     schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(_schema_url(postgres_base_url(), "public"), pool_size=1)
+    admin = make_engine(postgres_schema_url(postgres_base_url(), "public"), pool_size=1)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        url = _schema_url(postgres_base_url(), schema)
+        url = postgres_schema_url(postgres_base_url(), schema)
         migrate(url)
         yield url
     finally:
@@ -72,7 +64,7 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
 
 def migrate(url: str) -> None:
     """The Procfile's `release:` step."""
-    env = {**_clean_env(), "DATABASE_URL": url}
+    env = {**clean_environment(), "DATABASE_URL": url}
     subprocess.run(
         [str(BIN / "roundtable"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
     )
@@ -82,19 +74,6 @@ def open_database(url: str) -> Database:
     return Database.from_url(url, pool_size=2)
 
 
-def _clean_env() -> dict[str, str]:
-    drop = ("SLACK_", "ROUNDTABLE_", "DATABASE_URL", "WEB_CONCURRENCY", "LOG_LEVEL", "PORT")
-    return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def roundtable(
     database_url: str, api_url: str, token: str, workdir: Path, workers: int = 2
@@ -102,7 +81,7 @@ def roundtable(
     """`roundtable run` (the Procfile's `web:`) in HTTP mode with production defaults."""
     port = free_port()
     env = {
-        **_clean_env(),
+        **clean_environment(),
         "DATABASE_URL": database_url,
         "SLACK_API_URL": api_url,
         "SLACK_BOT_TOKEN": token,
@@ -124,7 +103,7 @@ def baseline(api_url: str, token: str, workdir: Path, workers: int = 2) -> Itera
     """bench/baseline_app.py under uvicorn with the same worker count and options."""
     port = free_port()
     env = {
-        **_clean_env(),
+        **clean_environment(),
         "SLACK_API_URL": api_url,
         "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -151,33 +130,7 @@ def _process(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(process, f"{url}/healthz", log)
+        wait_healthy(process, f"{url}/healthz", log, timeout=30)
         yield Server(name, url, process.pid, log)
     finally:
-        _stop(process)
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server did not become healthy:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group this module started (uvicorn's supervisor and its workers)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process, timeout=15)  # uvicorn's supervisor and its workers

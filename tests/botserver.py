@@ -5,9 +5,6 @@ port, in a thread, with optionally the real scheduler. `bot_subprocess` runs `ro
 process, for restart and crash tests.
 """
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
+from slack_requests import SlackSender
 
 from bot.runtime.deps import Deps, build_deps
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.server import create_asgi
 from bot.runtime.settings import load_settings
+from tests.processes import clean_environment, free_socket, stop_group, wait_healthy
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 VOTER_SECRET = "test-voter-secret-0123456789abcdef"
@@ -35,6 +33,10 @@ class RunningBot:
     url: str
     deps: Deps
     scheduler: Scheduler | None
+
+    def sender(self, timeout: float = 30) -> SlackSender:
+        """A client that signs requests as Slack does and posts them to this bot."""
+        return SlackSender(self.url, SIGNING_SECRET, timeout=timeout)
 
 
 def bot_settings(database_url: str, api_url: str, token: str, **overrides: Any) -> dict[str, Any]:
@@ -49,13 +51,6 @@ def bot_settings(database_url: str, api_url: str, token: str, **overrides: Any) 
     }
     values.update(overrides)
     return values
-
-
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 @contextmanager
@@ -88,8 +83,19 @@ def running_bot(
         sock.close()
 
 
+def wait_for_sweeps(scheduler: Scheduler, job: str, count: int = 2, timeout: float = 10) -> None:
+    """Wait until `scheduler` completes `count` more sweeps of `job` ("watch", "polls"), so at least one
+    whole sweep began after this call: the positive signal before asserting that something did not happen."""
+    target = scheduler.sweeps[job] + count
+    deadline = time.monotonic() + timeout
+    while scheduler.sweeps[job] < target:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the scheduler's {job} sweep did not run {count} more times in {timeout} s")
+        time.sleep(0.02)
+
+
 def subprocess_env(database_url: str, api_url: str, token: str, port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ROUNDTABLE_", "DATABASE_URL"))}
+    env = clean_environment()
     env.update(
         DATABASE_URL=database_url,
         SLACK_API_URL=api_url,
@@ -116,31 +122,8 @@ def bot_subprocess(env: dict[str, str], log_path: Path) -> Iterator[subprocess.P
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{env['PORT']}/healthz"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"bot exited with {process.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"bot did not become healthy: {log_path.read_text()[-2000:]}")
-            time.sleep(0.1)
+        wait_healthy(process, f"http://127.0.0.1:{env['PORT']}/healthz", log_path)
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def free_port() -> int:
-    with free_socket() as sock:
-        return int(sock.getsockname()[1])
+        stop_group(process)

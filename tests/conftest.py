@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers tables)
 from storage.db import Database, make_engine
+from tests.processes import postgres_schema_url
 
 POSTGRES_URL_ENV = "ROUNDTABLE_TEST_POSTGRES_URL"
 
@@ -27,14 +29,6 @@ def _backends() -> list[object]:
         ),
     )
     return ["sqlite", postgres]
-
-
-def postgres_schema_url(base_url: str, schema: str) -> str:
-    url = base_url
-    if url.startswith(("postgres://", "postgresql://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=_backends())
@@ -68,4 +62,39 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 # The fake Slack Web API server, for every test that plays Slack.
-from fakeslack import fake_slack, fake_slack_client  # noqa: E402, F401
+from fakeslack import FakeSlack, fake_slack, fake_slack_client  # noqa: E402, F401
+from slack_requests import SlackSender  # noqa: E402
+
+from tests.botserver import RunningBot, running_bot  # noqa: E402
+
+
+@pytest.fixture
+def bot_options() -> dict[str, Any]:
+    """How the `bot` fixture runs (with_scheduler, organisers, any setting): a module overrides this."""
+    return {}
+
+
+@pytest.fixture
+def seeded() -> Any:
+    """Rows stored before the `bot` fixture starts: a module overrides this (and may return their ids)."""
+    return None
+
+
+@pytest.fixture
+def bot(
+    database: Database,
+    database_url: str,
+    fake_slack: FakeSlack,  # noqa: F811  (the fixture imported above)
+    bot_options: dict[str, Any],
+    seeded: Any,
+) -> Iterator[RunningBot]:
+    """The real bot over HTTP against the fake Slack, on each backend, started once `seeded` is stored."""
+    with running_bot(database_url, fake_slack.api_url, fake_slack.token, **bot_options) as running:
+        yield running
+
+
+@pytest.fixture
+def sender(bot: RunningBot) -> Iterator[SlackSender]:
+    """Signed Slack requests to the `bot` fixture."""
+    with bot.sender() as client:
+        yield client

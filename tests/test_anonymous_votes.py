@@ -39,10 +39,10 @@ from tests.botserver import (
     VOTER_SECRET,
     bot_settings,
     bot_subprocess,
-    free_port,
     subprocess_env,
 )
 from tests.factories import CHANNEL, add_workshop
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
 VOTERS = ("U0ANONVOTE1", "U0ANONVOTE2", "U0ANONVOTE3")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, thread_reply_event
+from slack_requests import thread_reply_event
 from sqlmodel import select
 
 from bot.questions.backfill import Budget, run_backfill
@@ -19,7 +19,7 @@ from bot.runtime.settings import load_settings
 from storage import heartbeats
 from storage.db import Database
 from storage.models import Response
-from tests.botserver import SIGNING_SECRET, bot_settings, running_bot
+from tests.botserver import bot_settings, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
 
 
@@ -134,7 +134,7 @@ def test_slow_backfill_never_delays_live_replies(
     with running_bot(database_url, fake_slack.api_url, fake_slack.token, **settings) as bot:
         backfill = threading.Thread(target=run_backfill, args=(bot.deps,))
         backfill.start()
-        with SlackSender(bot.url, SIGNING_SECRET) as sender:
+        with bot.sender() as sender:
             latencies = []
             for n in range(5):
                 started = time.monotonic()

@@ -18,8 +18,9 @@ from sqlmodel import select
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Poll, PollOption, PollState, Response, Vote
-from tests.botserver import SIGNING_SECRET, bot_subprocess, free_port, subprocess_env
+from tests.botserver import SIGNING_SECRET, bot_subprocess, subprocess_env
 from tests.factories import CHANNEL, add_question, add_workshop
+from tests.processes import free_port
 
 QUESTION_TS = "1900000000.000100"
 BURST = 200  # replies, and as many votes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, slash_command
+from slack_requests import slash_command
 from sqlmodel import SQLModel, func, select
 
 from bot.people.data_rights import (
@@ -37,7 +37,7 @@ from storage.models import (
     Vote,
     Workshop,
 )
-from tests.botserver import SIGNING_SECRET, VOTER_SECRET, running_bot
+from tests.botserver import VOTER_SECRET, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
 from tests.test_anonymous_votes import every_value
 
@@ -263,7 +263,7 @@ def test_forget_me_through_the_endpoint_leaves_the_persons_id_in_no_table_and_my
     assert can_hold <= holding(database, PERSON)
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
 
         def command(text: str) -> str:

@@ -20,7 +20,7 @@ from bot.runtime.deps import Deps, build_deps
 from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import PollState, Question, ResponseSource, Role, RoleName, Workshop
-from tests.botserver import SIGNING_SECRET, bot_settings, running_bot
+from tests.botserver import bot_settings
 
 ORGANISER = "U0ORGAN001"
 CHANNEL = "C0GRID0001"
@@ -106,8 +106,8 @@ def test_the_summary_can_go_under_the_first_question(deps: Deps, fake_slack: Fak
 
 
 @pytest.fixture
-def attributed_sender(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[SlackSender]:
-    """An attributed workshop with a private answer, reasons, and an attributed poll still open with hidden results."""
+def seeded(database: Database, fake_slack: FakeSlack) -> None:
+    """For the `bot`: an attributed workshop with a private answer, reasons, and an attributed poll still open with hidden results."""
     seed_sample(database, chatham=False)
     with database.transaction() as s:
         workshop = s.exec(select(Workshop)).one()
@@ -124,11 +124,6 @@ def attributed_sender(database: Database, database_url: str, fake_slack: FakeSla
     _bind_to_channel(database)
     for user_id, name in USERS.items():
         fake_slack.set_user(user_id, display_name=name)
-    with (
-        running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
-    ):
-        yield sender
 
 
 def _ask(sender: SlackSender, fake_slack: FakeSlack, arguments: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -153,9 +148,9 @@ def _section(markdown: str, heading: str) -> str:
 
 
 def test_the_organisers_dm_has_private_answers_reasons_names_and_open_poll_results(
-    attributed_sender: SlackSender, fake_slack: FakeSlack
+    sender: SlackSender, fake_slack: FakeSlack
 ) -> None:
-    summary, files = _ask(attributed_sender, fake_slack, "grid dm")
+    summary, files = _ask(sender, fake_slack, "grid dm")
     assert summary["channel"].startswith("D")
     markdown = files["grid-digest.md"]
     for text in (PRIVATE_ANSWER, OPEN_POLL_REASON, "Storage smooths the peaks", "Adaline", "Bartholomew"):
@@ -167,9 +162,9 @@ def test_the_organisers_dm_has_private_answers_reasons_names_and_open_poll_resul
 
 @pytest.mark.parametrize("destination", ["channel", "thread"])
 def test_the_channel_and_thread_digest_leaves_out_private_answers_reasons_names_and_hidden_results(
-    attributed_sender: SlackSender, fake_slack: FakeSlack, destination: str
+    sender: SlackSender, fake_slack: FakeSlack, destination: str
 ) -> None:
-    summary, files = _ask(attributed_sender, fake_slack, f"{destination} grid")
+    summary, files = _ask(sender, fake_slack, f"{destination} grid")
     assert summary["channel"] == CHANNEL
     assert summary.get("thread_ts") == ("1900000000.000100" if destination == "thread" else None)
     blocks = json.dumps(summary["blocks"], ensure_ascii=False)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, thread_reply_event
+from slack_requests import thread_reply_event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 from test_backfill import posted_question
@@ -22,7 +22,7 @@ from bot.questions.posting import post_question
 from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import EarlyReply, ResponseSource
-from tests.botserver import SIGNING_SECRET, running_bot
+from tests.botserver import running_bot, wait_for_sweeps
 from tests.factories import CHANNEL, add_question, add_workshop
 
 
@@ -41,7 +41,7 @@ def test_a_reply_delivered_before_its_question_is_recorded_is_stored_once(
     hold = fake_slack.hold_next("chat.postMessage")
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         poster = threading.Thread(target=post_question, args=(bot.deps, question_id))
         poster.start()
@@ -85,7 +85,7 @@ def test_a_reply_arriving_while_the_post_is_being_recorded_waits_for_it_and_is_s
     statuses: list[int] = []
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         poster = threading.Thread(target=post_question, args=(bot.deps, question_id))
         poster.start()
@@ -113,7 +113,7 @@ def test_a_reply_to_a_post_whose_answer_was_lost_is_attached_when_the_retry_find
     fake_slack.drop_next("chat.postMessage", perform=True)
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         assert post_question(bot.deps, question_id) == "retry"
         [message] = fake_slack.messages(CHANNEL)
@@ -135,7 +135,7 @@ def test_an_early_reply_whose_thread_never_becomes_a_question_is_deleted_after_a
     hold = fake_slack.hold_next("chat.postMessage")
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         poster = threading.Thread(target=post_question, args=(bot.deps, question_id))
         poster.start()
@@ -169,11 +169,11 @@ def test_replies_refused_during_a_database_outage_longer_than_slacks_retries_are
         running_bot(
             database_url, fake_slack.api_url, fake_slack.token, with_scheduler=True, **settings
         ) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         assert bot.scheduler is not None
         bot.scheduler.outage_gap = timedelta(seconds=1)
-        time.sleep(0.5)  # a good heartbeat or two before the outage
+        wait_for_sweeps(bot.scheduler, "watch", count=1)  # a good heartbeat before the outage
         working = Database.transaction
 
         def unreachable(self: Database) -> None:

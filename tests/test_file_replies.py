@@ -10,7 +10,7 @@ from slack_requests import (
     thread_reply_event,
 )
 from test_backfill import deps, posted_question  # noqa: F401
-from test_http_runtime import QUESTION_TS, bot, question_id, responses, sender  # noqa: F401
+from test_http_runtime import QUESTION_TS, question_id, responses  # noqa: F401
 
 from bot.questions.backfill import run_backfill
 from bot.runtime.deps import Deps
@@ -28,7 +28,7 @@ def counted(database: Database, question_id: int) -> tuple[int, int]:  # noqa: F
 
 
 def test_a_file_shared_without_a_comment_is_stored_as_the_escaped_file_name_and_counted(
-    sender: SlackSender,  # noqa: F811
+    sender: SlackSender,
     database: Database,
     question_id: int,  # noqa: F811
 ) -> None:
@@ -48,7 +48,7 @@ def test_a_file_shared_without_a_comment_is_stored_as_the_escaped_file_name_and_
 
 
 def test_a_reply_with_neither_text_nor_files_is_acked_but_not_stored_or_counted(
-    sender: SlackSender,  # noqa: F811
+    sender: SlackSender,
     database: Database,
     question_id: int,  # noqa: F811
 ) -> None:
@@ -64,7 +64,7 @@ def test_a_reply_with_neither_text_nor_files_is_acked_but_not_stored_or_counted(
 
 
 def test_an_edit_that_removes_a_file_replys_comment_keeps_the_file_and_one_that_empties_a_reply_withdraws_it(
-    sender: SlackSender,  # noqa: F811
+    sender: SlackSender,
     database: Database,
     question_id: int,  # noqa: F811
 ) -> None:

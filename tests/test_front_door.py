@@ -3,7 +3,6 @@
 import json
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,20 +46,6 @@ def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(AsyncApp, "async_dispatch", spy)
     return calls
-
-
-@pytest.fixture
-def bot(
-    database: Database, database_url: str, fake_slack: FakeSlack, dispatched: list[Any]
-) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 @pytest.fixture
@@ -127,7 +112,7 @@ def test_http_mode_verifies_signatures_even_when_an_app_token_is_set(
         running_bot(
             database_url, fake_slack.api_url, fake_slack.token, slack_app_token=fake_slack.app_token
         ) as bot,
-        SlackSender(bot.url, SIGNING_SECRET) as sender,
+        bot.sender() as sender,
     ):
         add_question(
             database,

@@ -1,7 +1,6 @@
 """The bot as Slack sees it: signed requests in over HTTP, Web API calls out to the fake Slack."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,8 +9,6 @@ from fakeslack import FakeSlack
 from slack_requests import (
     SlackSender,
     bot_message_event,
-    message_changed_event,
-    message_deleted_event,
     message_event,
     slash_command,
     thread_broadcast_event,
@@ -21,22 +18,10 @@ from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Response
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
+from tests.botserver import RunningBot, running_bot
 from tests.factories import CHANNEL, add_question, add_workshop
 
 QUESTION_TS = "1900000000.000100"
-
-
-@pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 @pytest.fixture
@@ -52,51 +37,12 @@ def responses(database: Database) -> list[Response]:
         return list(session.exec(select(Response).order_by(Response.id)).all())
 
 
-def test_thread_reply_to_posted_question_is_recorded_once_despite_retry(
-    sender: SlackSender, database: Database, question_id: int
-) -> None:
-    event = thread_reply_event(
-        "Talent, capital and the university.", thread_ts=QUESTION_TS, channel=CHANNEL, user="U0ALICE0001"
-    )
-    first = sender.send_event(event)
-    retry = sender.send_event(event, retry_num=1, retry_reason="http_timeout")
-    assert (first.status_code, retry.status_code) == (200, 200)
-    [stored] = responses(database)
-    assert (stored.question_id, stored.user_id, stored.text) == (
-        question_id,
-        "U0ALICE0001",
-        "Talent, capital and the university.",
-    )
-
-
 def test_thread_broadcast_reply_counts_once(
     sender: SlackSender, database: Database, question_id: int
 ) -> None:
     event = thread_broadcast_event("Also to the channel.", thread_ts=QUESTION_TS, channel=CHANNEL)
     assert sender.send_event(event).status_code == 200
     assert [r.source for r in responses(database)] == ["broadcast"]
-
-
-def test_edit_updates_and_delete_removes_via_events(
-    sender: SlackSender, database: Database, question_id: int
-) -> None:
-    reply = thread_reply_event("first thought", thread_ts=QUESTION_TS, channel=CHANNEL)
-    sender.send_event(reply)
-    ts = reply["ts"]
-    edit = message_changed_event(
-        ts=ts, text="second thought", previous_text="first thought", channel=CHANNEL, thread_ts=QUESTION_TS
-    )
-    sender.send_event(edit)
-    assert [r.text for r in responses(database)] == ["second thought"]
-    assert responses(database)[0].edited_at is not None
-    sender.send_event(
-        message_deleted_event(
-            deleted_ts=ts, previous_text="second thought", channel=CHANNEL, thread_ts=QUESTION_TS
-        )
-    )
-    [deleted] = responses(database)
-    assert deleted.deleted_at is not None
-    assert deleted.text == ""
 
 
 def test_bot_and_top_level_messages_are_acked_and_ignored(

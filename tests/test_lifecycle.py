@@ -2,7 +2,6 @@
 and who sees what of the questions still to come."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from bot.questions import blocks, nudges
 from bot.runtime.scheduler import Scheduler
 from storage.db import Database
 from storage.models import Invitee, Question, Response, Workshop
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
+from tests.botserver import RunningBot, running_bot
 from tests.factories import CHAIR, CHANNEL, ORGANISER, add_question, add_workshop
 from tests.test_polls_http import reply_to
 from tests.test_question_actions import answer_privately, submit
@@ -35,17 +34,8 @@ GLOBAL_ORGANISER = "U0GLOBALORG"
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(
-        database_url, fake_slack.api_url, fake_slack.token, organisers=[GLOBAL_ORGANISER]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client:
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"organisers": [GLOBAL_ORGANISER]}
 
 
 def ts_at(moment: datetime) -> str:
@@ -192,8 +182,11 @@ def test_a_thread_reply_first_posted_after_close_at_is_not_recorded_and_its_auth
         )
     )
     assert stored(database) == [("U0EARLY0001", "", True)]
-    time.sleep(0.3)  # a second note, had the retry or the edit sent one, would be here by now
-    assert len(fake_slack.calls("chat.postEphemeral")) == 1
+    # Someone else's late reply, sent last: once they are told, a second note to PARTICIPANT would be out.
+    other = thread_reply_event("Me too, late", thread_ts=ts, channel=CHANNEL, user="U0LATER0001")
+    assert sender.send_event(other).status_code == 200
+    fake_slack.wait_for("chat.postEphemeral", predicate=lambda c: c.params["user"] == "U0LATER0001")
+    assert [c.params["user"] for c in fake_slack.calls("chat.postEphemeral")] == [PARTICIPANT, "U0LATER0001"]
 
 
 def test_after_a_conclusion_thread_replies_and_private_answers_are_refused_alike(
@@ -281,7 +274,8 @@ def assert_shown_closed(fake: FakeSlack, ts: str, question_id: int) -> None:
 def test_a_conclusion_updates_the_question_message_once_to_show_it_closed_without_controls(
     sender: SlackSender, database: Database, fake_slack: FakeSlack, bot: RunningBot
 ) -> None:
-    question_id, ts = post_question(database, fake_slack, add_workshop(database))
+    workshop = add_workshop(database)
+    question_id, ts = post_question(database, fake_slack, workshop)
     assert (
         submit(sender, blocks.CONCLUSION_CALLBACK, question_id, "Settled.", user=CHAIR, view_id="V0ONE") == {}
     )
@@ -290,9 +284,12 @@ def test_a_conclusion_updates_the_question_message_once_to_show_it_closed_withou
     )
     fake_slack.wait_for("chat.update")
     Scheduler(bot.deps).closed_questions()  # the sweep finds nothing left to do
-    time.sleep(0.3)
-    assert len(fake_slack.calls("chat.update")) == 1
     assert_shown_closed(fake_slack, ts, question_id)
+    # Another question concluded last: once its message shows it closed, a second update of ts would be out.
+    other_id, other_ts = post_question(database, fake_slack, workshop)
+    assert submit(sender, blocks.CONCLUSION_CALLBACK, other_id, "Also.", user=CHAIR, view_id="V0TWO") == {}
+    fake_slack.wait_for("chat.update", predicate=lambda c: c.params["ts"] == other_ts)
+    assert [c.params["ts"] for c in fake_slack.calls("chat.update")] == [ts, other_ts]
 
 
 def test_at_its_close_time_the_scheduler_updates_the_message_once_despite_a_rate_limit(

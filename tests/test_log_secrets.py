@@ -9,8 +9,9 @@ from slack_requests import SlackSender, slash_command, thread_reply_event
 
 from storage import migrate
 from storage.db import Database, make_engine
-from tests.botserver import SIGNING_SECRET, VOTER_SECRET, bot_subprocess, free_port, subprocess_env
+from tests.botserver import SIGNING_SECRET, VOTER_SECRET, bot_subprocess, subprocess_env
 from tests.factories import CHANNEL, add_question, add_workshop
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
 QUESTION_TS = "1900000000.000100"

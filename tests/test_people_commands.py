@@ -1,23 +1,18 @@
 """Slash commands for organisers and participants, and the App Home, through the real HTTP endpoint."""
 
 import json
-import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fakeslack import FakeSlack
-from slack_requests import SlackSender, app_home_opened_event, block_actions, message_event, slash_command
+from slack_requests import SlackSender, app_home_opened_event, block_actions, slash_command
 from sqlmodel import select
 
 from storage.db import Database
 from storage.models import Question, Response, ResponseSource, UserPreference
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
 from tests.factories import CHANNEL, ORGANISER, add_question, add_workshop
 
 PARTICIPANT = "U0PART0001"
-MANIFEST = Path(__file__).parent.parent / "manifest.yml"
 
 
 @pytest.fixture
@@ -39,18 +34,6 @@ def seeded(database: Database) -> int:
             )
         )
     return workshop
-
-
-@pytest.fixture
-def bot(seeded: int, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET) as client:
-        yield client
 
 
 def command(sender: SlackSender, text: str, user: str = PARTICIPANT) -> str:
@@ -129,18 +112,3 @@ def test_a_participants_crafted_home_action_is_refused(
     with database.reading() as session:
         later = session.exec(select(Question).where(Question.text == "Next one?")).one()
     assert later.post_at > datetime.now(UTC) + timedelta(days=1)
-
-
-def test_every_event_the_manifest_subscribes_to_is_acked(sender: SlackSender) -> None:
-    manifest = MANIFEST.read_text()
-    subscribed = re.findall(
-        r"^\s+- ([a-z_.]+)\s*$", manifest.split("bot_events:")[1].split("interactivity:")[0], re.M
-    )
-    assert "app_home_opened" in subscribed
-    for name in subscribed:
-        event = (
-            message_event("x", channel=CHANNEL)
-            if name.startswith("message.")
-            else {"type": name, "user": PARTICIPANT}
-        )
-        assert sender.send_event(event).status_code == 200, name

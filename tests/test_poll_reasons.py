@@ -1,7 +1,6 @@
 """Reasons with votes, end to end: the confirmation's button, the modal, storage keyed like the vote."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlmodel import select
 from bot.polls.blocks import ADD_REASON_ACTION, REASON_CALLBACK
 from storage.db import Database
 from storage.models import Poll, PollOption, PollReason, PollState
-from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
 from tests.factories import CHAIR, add_workshop
 from tests.test_polls_http import PARTICIPANT, click, control, poll_row, reply_to, votes, wait_open
 
@@ -21,15 +19,8 @@ REASON = "Finance comes first: without patient capital nothing else follows."
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(database_url, fake_slack.api_url, fake_slack.token, with_scheduler=True) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client:
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"with_scheduler": True}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,9 +27,10 @@ from bot.polls import rules as polls
 from bot.polls import updates as poll_updates
 from bot.runtime.deps import build_deps
 from bot.runtime.settings import load_settings
+from storage import polls as poll_store
 from storage.db import Database
 from storage.models import Poll, PollKind, PollOption, PollState, ProcessedEvent, Vote
-from tests.botserver import SIGNING_SECRET, VOTER_SECRET, RunningBot, bot_settings, running_bot
+from tests.botserver import VOTER_SECRET, RunningBot, bot_settings, wait_for_sweeps
 from tests.factories import CHAIR, CHANNEL, ORGANISER, add_workshop
 
 PARTICIPANT = "U0PARTIC001"
@@ -38,17 +39,8 @@ LONELY_CHANNEL = "C0NOWORKSHP"
 
 
 @pytest.fixture
-def bot(database: Database, database_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
-    with running_bot(
-        database_url, fake_slack.api_url, fake_slack.token, with_scheduler=True, organisers=[GLOBAL_ORGANISER]
-    ) as running:
-        yield running
-
-
-@pytest.fixture
-def sender(bot: RunningBot) -> Iterator[SlackSender]:
-    with SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client:
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"with_scheduler": True, "organisers": [GLOBAL_ORGANISER]}
 
 
 @pytest.fixture
@@ -470,9 +462,10 @@ def test_retried_action_is_counted_once(
     click(sender, fake_slack, poll_id, 0, payload=payload)  # the same delivery again: a toggle would undo it
     assert stored_counts(database, poll_id) == {"A": 1, "B": 0}
     assert poll_row(database, poll_id).vote_version == 1
-    fake_slack.wait_for("response_url")
-    time.sleep(0.2)
-    assert len(fake_slack.responses()) == 1
+    marker = click(sender, fake_slack, poll_id, 1, user="U0LATERVOTE", ts=ts)  # a later click's answer ...
+    reply_to(fake_slack, marker["response_url"].rsplit("/", 1)[1])  # ... comes after any the retry got
+    assert len(fake_slack.responses(payload["response_url"].rsplit("/", 1)[1])) == 1
+    assert len(fake_slack.responses()) == 2
     poll = poll_row(database, poll_id)
     key = polls.delivery_key(
         VOTER_SECRET.encode(), poll, PARTICIPANT, "click", payload["actions"][0]["action_ts"]
@@ -584,6 +577,45 @@ def test_closed_poll_refuses_votes_and_closing_again_is_harmless(
     assert displayed_counts(settled_message(database, fake_slack, poll_id)) == {"Yes": 1, "No": 0}
 
 
+def test_a_vote_that_read_the_poll_open_is_not_counted_once_the_close_has_committed(
+    sender: SlackSender,
+    fake_slack: FakeSlack,
+    database: Database,
+    workshop: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    poll_id, ts = create(sender, fake_slack, "Photo finish? | Yes | No")
+    click(sender, fake_slack, poll_id, 0, ts=ts)
+    body = sender.send_command(
+        slash_command(text=f"close {poll_id}", user_id=CHAIR, channel_id=CHANNEL)
+    ).json()
+    assert body["text"].startswith(f"Poll #{poll_id} is closed")
+    settled_message(database, fake_slack, poll_id)
+    closed_version = poll_row(database, poll_id).vote_version
+    # The click's transaction read the poll before the close committed: only the vote's own guard on the
+    # row can still refuse it (on PostgreSQL a plain read takes no lock, so this interleaving is real).
+    read_open: list[int] = []
+    real_get = poll_store.get
+
+    def read_before_the_close(session: Any, wanted: int) -> Poll | None:
+        poll = real_get(session, wanted)
+        if poll is None or wanted != poll_id:
+            return poll
+        read_open.append(wanted)
+        return Poll(**{**poll.model_dump(), "state": PollState.OPEN, "closed_at": None})
+
+    monkeypatch.setattr(poll_store, "get", read_before_the_close)
+    late = click(sender, fake_slack, poll_id, 1, user="U0PHOTOFIN1", ts=ts)
+    reply = reply_to(fake_slack, late["response_url"].rsplit("/", 1)[1])
+    monkeypatch.undo()
+    assert read_open
+    assert (
+        reply == f"Poll #{poll_id} is closed; it no longer takes votes. The message shows the final results."
+    )
+    assert stored_counts(database, poll_id) == {"Yes": 1, "No": 0}
+    assert poll_row(database, poll_id).vote_version == closed_version
+
+
 def test_poll_closes_at_its_deadline(
     sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
 ) -> None:
@@ -664,13 +696,14 @@ def add_scheduled_poll(
 
 
 def test_scheduled_poll_opens_at_its_time_once_and_pairs_link_anonymous_answers(
-    sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
+    bot: RunningBot, sender: SlackSender, fake_slack: FakeSlack, database: Database, workshop: int
 ) -> None:
     due = datetime.now(UTC) + timedelta(seconds=0.5)
     pre = add_scheduled_poll(database, workshop, open_at=due, phase="pre")
     post = add_scheduled_poll(database, workshop, open_at=due, phase="post")
     wait_until(lambda: all(poll_row(database, p).state == PollState.OPEN for p in (pre, post)), timeout=6)
-    time.sleep(0.6)  # a second opening would show up by now
+    assert bot.scheduler is not None
+    wait_for_sweeps(bot.scheduler, "polls")  # a whole sweep since, which would have opened them again
     posted = [c for c in fake_slack.calls("chat.postMessage") if c.params.get("metadata")]
     assert sorted(c.params["metadata"]["event_payload"]["poll_id"] for c in posted) == [pre, post]
     assert all(c.time >= due.timestamp() - 0.05 for c in posted)

@@ -16,7 +16,7 @@ from bot.runtime.scheduler import Scheduler
 from bot.runtime.settings import load_settings
 from storage.db import Database
 from storage.models import PostState, Question
-from tests.botserver import bot_settings
+from tests.botserver import bot_settings, wait_for_sweeps
 from tests.factories import CHANNEL, ORGANISER, add_question, add_workshop
 
 OTHER = "C0TEST0002"
@@ -78,9 +78,10 @@ def test_two_schedulers_sharing_the_database_post_once(
     workshop = add_workshop(database)
     for position in range(1, 4):
         add_question(database, workshop, text=f"Question {position}", post_at=now() + timedelta(seconds=1))
-    with scheduler(database_url, fake_slack), scheduler(database_url, fake_slack):
+    with scheduler(database_url, fake_slack) as first, scheduler(database_url, fake_slack) as second:
         fake_slack.wait_for("chat.postMessage", count=3, timeout=8)
-        time.sleep(1.0)  # give a duplicate the chance to appear
+        for running in (first, second):  # each had a whole sweep since, to post a duplicate
+            wait_for_sweeps(running, "watch")
     assert sorted(m["text"].split(": ", 1)[1] for m in channel_posts(fake_slack)) == [
         "Question 1",
         "Question 2",
@@ -93,8 +94,8 @@ def test_restart_does_not_post_again(database: Database, database_url: str, fake
     add_question(database, workshop, post_at=now() + timedelta(seconds=0.5))
     with scheduler(database_url, fake_slack):
         fake_slack.wait_for("chat.postMessage", timeout=6)
-    with scheduler(database_url, fake_slack):
-        time.sleep(1.0)
+    with scheduler(database_url, fake_slack) as restarted:
+        wait_for_sweeps(restarted, "watch")
     assert len(channel_posts(fake_slack)) == 1
 
 
@@ -205,9 +206,9 @@ def test_permanent_slack_error_is_recorded_reported_once_and_not_retried(
     fake_slack.set_channel(CHANNEL, is_archived=True)
     workshop = add_workshop(database)
     question_id = add_question(database, workshop, post_at=now() - timedelta(seconds=1))
-    with scheduler(database_url, fake_slack):
+    with scheduler(database_url, fake_slack) as running:
         fake_slack.wait_for("chat.postMessage", count=2, timeout=6)  # the attempt, then the organiser's DM
-        time.sleep(1.0)  # several watch cycles: no crash loop, no second attempt
+        wait_for_sweeps(running, "watch", count=4)  # several watch cycles: no crash loop, no second attempt
     stored = question(database, question_id)
     assert (stored.state, stored.error) == (PostState.FAILED, "is_archived")
     targets = [c.params["channel"] for c in fake_slack.calls("chat.postMessage")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.settings import SettingsError, load_settings
-from tests.botserver import free_port
+from tests.processes import free_port
 
 
 @pytest.fixture(autouse=True)

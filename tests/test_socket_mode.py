@@ -23,8 +23,9 @@ from bot.runtime.socket_mode import Backoff, ReconnectingClient
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Response
-from tests.botserver import free_port, subprocess_env
+from tests.botserver import subprocess_env
 from tests.factories import CHANNEL, add_question, add_workshop
+from tests.processes import free_port
 
 QUESTION_TS = "1900000000.000100"
 pytestmark = pytest.mark.slow

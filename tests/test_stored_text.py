@@ -9,7 +9,7 @@ from pathlib import Path
 from slack_requests import SlackSender, thread_reply_event
 from sqlmodel import select
 from test_cli import roundtable
-from test_http_runtime import QUESTION_TS, bot, question_id, responses, sender  # noqa: F401
+from test_http_runtime import QUESTION_TS, question_id, responses  # noqa: F401
 from test_workshop_loader import BASE, edited
 
 from storage.db import Database
@@ -18,7 +18,7 @@ from tests.factories import CHANNEL
 
 
 def test_a_reply_with_a_nul_and_a_lone_surrogate_is_stored_with_replacement_characters(
-    sender: SlackSender,  # noqa: F811
+    sender: SlackSender,
     database: Database,
     question_id: int,  # noqa: F811
 ) -> None:

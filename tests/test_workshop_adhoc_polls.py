@@ -6,8 +6,8 @@ delete the ad-hoc poll, and must keep creating the file's own polls.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fakeslack import FakeSlack
@@ -19,7 +19,6 @@ from test_workshop_loader import BASE
 from bot.workshops.catalog import LoadReport, describe_workshop, load_workshop, parse_workshop_text
 from storage.db import Database
 from storage.models import Poll, PollState
-from tests.botserver import SIGNING_SECRET, running_bot
 
 NOW = datetime(2029, 6, 1, tzinfo=UTC)
 CHANNEL = "C0123ABCD"  # the channel of BASE
@@ -40,12 +39,8 @@ def polls(database: Database) -> list[Poll]:
 
 
 @pytest.fixture
-def sender(database_url: str, fake_slack: FakeSlack) -> Iterator[SlackSender]:
-    with (
-        running_bot(database_url, fake_slack.api_url, fake_slack.token, with_scheduler=True) as bot,
-        SlackSender(bot.url, SIGNING_SECRET, timeout=30) as client,
-    ):
-        yield client
+def bot_options() -> dict[str, Any]:
+    return {"with_scheduler": True}
 
 
 def adhoc_poll(sender: SlackSender, fake: FakeSlack, database: Database, state: PollState) -> int:

@@ -1,5 +1,6 @@
 """Group commit: concurrent writes share transactions, each resolves only after its commit, failures stay alone."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -37,6 +38,26 @@ def test_concurrent_writes_are_all_committed_in_fewer_transactions(database: Dat
     assert stored(database) == [f"k{n:04d}" for n in range(500)]
     assert batcher.writes == 500
     assert batcher.batches <= 500
+
+
+def test_writes_waiting_behind_a_commit_share_the_next_transaction(database: Database) -> None:
+    batcher = WriteBatcher(database)
+    inside, release = threading.Event(), threading.Event()
+
+    def slow(session: Session) -> str:
+        inside.set()
+        assert release.wait(10)
+        return add_key("first")(session)
+
+    first = batcher.submit(slow)
+    assert inside.wait(10)  # the writer is busy with the first write: the next ones queue up
+    waiting = [batcher.submit(add_key(f"k{n:02d}")) for n in range(20)]
+    release.set()
+    assert [f.result(timeout=10) for f in waiting] == [f"k{n:02d}" for n in range(20)]
+    assert first.result(timeout=10) == "first"
+    batcher.close()
+    assert (batcher.writes, batcher.batches) == (21, 2)
+    assert len(stored(database)) == 21
 
 
 def test_a_failing_write_fails_alone_and_the_others_commit(database: Database) -> None:

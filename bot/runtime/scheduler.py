@@ -8,6 +8,7 @@ claims, transient failures), so nothing depends on a single job firing.
 
 import logging
 import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,9 @@ class Scheduler:
         self._last_good_beat: datetime | None = None
         self._backfill: threading.Thread | None = None
         self._stop_backfill = threading.Event()
+        # Completed sweeps by job ("watch", "polls"): a test waits for one more before asserting that
+        # nothing (a second post, a second opening) happened.
+        self.sweeps: Counter[str] = Counter()
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -102,6 +106,7 @@ class Scheduler:
             self.rebuild()
         if posting.due_questions(deps, now):
             self.dispatch()
+        self.sweeps["watch"] += 1
 
     def _after_good_beat(self, now: datetime) -> None:
         """After a gap in this scheduler's good heartbeats, read the open threads again from before it."""
@@ -151,6 +156,7 @@ class Scheduler:
         """Open scheduled polls whose time has come (claim → post) and close those past their deadline."""
         polls.close_due(self.deps)
         poll_updates.open_due(self.deps, self.pacer)
+        self.sweeps["polls"] += 1
 
     def poll_messages(self) -> None:
         """Re-render poll messages that show an older vote count (coalesced, about once a second)."""

@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import permissions
 from bot.permissions import Action
@@ -11,7 +12,7 @@ from bot.questions import replies
 from bot.runtime.deps import Deps
 from bot.text import escape, truncate
 from storage import events, questions, responses
-from storage.models import PostState, ResponseSource, Workshop
+from storage.models import PostState, Question, ResponseSource, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,23 @@ def record_private_answer(deps: Deps, question_id: int, user_id: str, text: str,
     return True
 
 
+NOT_CONCLUDABLE = "Only a posted question can be closed with a conclusion."
+
+
+def conclusion_refusal(
+    deps: Deps, session: Session, question: Question | None, user_id: str, action: Action
+) -> str | None:
+    """Why `user_id` may not close `question` with a conclusion (open its form or submit it), or None.
+
+    One rule for the form and its submission; `action` picks the refusal's wording for each.
+    """
+    if question is None or question.state != PostState.POSTED or not question.message_ts:
+        return NOT_CONCLUDABLE
+    workshop = session.get(Workshop, question.workshop_id)
+    decision = permissions.authorise(session, user_id, action, workshop, deps.organisers)
+    return decision.message if isinstance(decision, permissions.Refused) else None
+
+
 def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusion:
     """A chair's or organiser's closing conclusion; the question stops collecting answers."""
     text = text.strip()
@@ -69,14 +87,9 @@ def conclude(deps: Deps, question_id: int, user_id: str, text: str) -> Conclusio
         raise AnswerRefused(f"Conclusions are limited to {MAX_CONCLUSION:,} characters.")
     with deps.db.transaction() as session:
         question = questions.get(session, question_id)
-        if question is None or question.state != PostState.POSTED or not question.message_ts:
-            raise AnswerRefused("Only a posted question can be closed with a conclusion.")
-        workshop = session.get(Workshop, question.workshop_id)
-        decision = permissions.authorise(
-            session, user_id, Action.CONCLUDE_QUESTION, workshop, deps.organisers
-        )
-        if isinstance(decision, permissions.Refused):
-            raise AnswerRefused(decision.message)
+        problem = conclusion_refusal(deps, session, question, user_id, Action.CONCLUDE_QUESTION)
+        if problem is not None or question is None or not question.message_ts:  # the last two narrow types
+            raise AnswerRefused(problem or NOT_CONCLUDABLE)
         question.conclusion = text
         question.closed_at = question.closed_at or deps.clock()
         session.add(question)

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 
-from bot import permissions
 from bot.permissions import Action
 from bot.questions import answers, replies
 from bot.questions import blocks as question_blocks
@@ -63,14 +62,9 @@ def conclusion_prompt(deps: Deps, question_id: int, user_id: str) -> QuestionPro
     """The conclusion form for chairs and organisers of the question's workshop (and global organisers)."""
     with deps.db.reading() as session:
         question = questions.get(session, question_id)
-        if question is None or question.state != PostState.POSTED or not question.message_ts:
-            return Refusal("Only a posted question can be closed with a conclusion.")
-        workshop = session.get(Workshop, question.workshop_id)
-        decision = permissions.authorise(
-            session, user_id, Action.OPEN_CONCLUSION_FORM, workshop, deps.organisers
-        )
-        if isinstance(decision, permissions.Refused):
-            return Refusal(decision.message)
+        problem = answers.conclusion_refusal(deps, session, question, user_id, Action.OPEN_CONCLUSION_FORM)
+        if problem is not None or question is None:
+            return Refusal(problem or answers.NOT_CONCLUDABLE)
         return QuestionPrompt(question_id, question.text)
 
 

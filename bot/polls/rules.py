@@ -361,12 +361,9 @@ class ReasonPrompt:
 def reason_prompt(deps: Deps, poll_id: int, user_id: str) -> ReasonPrompt | Refused:
     """Whether `user_id` may give a reason in this poll now, and what the form shows."""
     with deps.db.reading() as session:
-        poll = store.get(session, poll_id)
-        if poll is None:
-            return Refused(f"There is no poll #{poll_id}.", "reason")
-        refused = _reason_refusal(deps, session, poll, user_id)
-        if refused is not None:
-            return refused
+        poll = _poll_taking_reason_from(deps, session, poll_id, user_id)
+        if isinstance(poll, Refused):
+            return poll
         reason = store.reason_of(session, poll_id, voter_key(deps.voter_secret, poll, user_id))
         return ReasonPrompt(poll_id, poll.question, poll.anonymous, reason.text if reason else None)
 
@@ -387,12 +384,9 @@ def save_reason(
     for attempt in range(3):
         try:
             with deps.db.transaction() as session:
-                poll = store.get(session, poll_id)
-                if poll is None:
-                    return Refused(f"There is no poll #{poll_id}.", "reason")
-                refused = _reason_refusal(deps, session, poll, user_id)
-                if refused is not None:
-                    return refused
+                poll = _poll_taking_reason_from(deps, session, poll_id, user_id)
+                if isinstance(poll, Refused):
+                    return poll
                 dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "reason", submission_id)
                 if not events.mark_processed(session, dedupe_key, now=delivery_key_time(now)):
                     return None
@@ -404,6 +398,15 @@ def save_reason(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _poll_taking_reason_from(deps: Deps, session: Session, poll_id: int, user_id: str) -> Poll | Refused:
+    """The poll, if it takes a reason from `user_id` now (the form's rule and the submission's)."""
+    poll = store.get(session, poll_id)
+    if poll is None:
+        return Refused(f"There is no poll #{poll_id}.", "reason")
+    refused = _reason_refusal(deps, session, poll, user_id)
+    return poll if refused is None else refused
 
 
 def _reason_refusal(deps: Deps, session: Session, poll: Poll, user_id: str) -> Refused | None:

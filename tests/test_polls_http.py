@@ -602,7 +602,8 @@ def test_a_vote_that_read_the_poll_open_is_not_counted_once_the_close_has_commit
         if poll is None or wanted != poll_id:
             return poll
         read_open.append(wanted)
-        return Poll(**{**poll.model_dump(), "state": PollState.OPEN, "closed_at": None})
+        # Column values come back as plain strings; the copy only needs them, not enum serialisation.
+        return Poll(**{**poll.model_dump(warnings=False), "state": PollState.OPEN, "closed_at": None})
 
     monkeypatch.setattr(poll_store, "get", read_before_the_close)
     late = click(sender, fake_slack, poll_id, 1, user="U0PHOTOFIN1", ts=ts)

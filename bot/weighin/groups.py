@@ -220,7 +220,8 @@ def _representative(
     group: Floats, rest: Floats, statements: Sequence[str]
 ) -> tuple[tuple[RepresentativeStatement, ...], bool]:
     """The group's representative statements (§1.4): the sufficient ones by repness × test × p × p-test,
-    at most 5, agrees first; if none is sufficient, the one with the highest max(rat, rdt), flagged."""
+    at most 5, agrees first; if none is sufficient, the one with the highest max(rat, rdt), flagged. Ties
+    go to the lower statement id, so the input's column order cannot change the choice."""
     na, nd, ns = _counts(group)
     rest_na, rest_nd, rest_ns = _counts(rest)
     pa, pd = (1 + na) / (2 + ns), (1 + nd) / (2 + ns)
@@ -248,12 +249,13 @@ def _representative(
             test=float(rat[j] if agree_side[j] else rdt[j]),
         )
 
-    candidates = sorted(np.flatnonzero(sufficient), key=lambda j: (-key[j], j))[:REPRESENTATIVE_LIMIT]
+    ranked = sorted((int(j) for j in np.flatnonzero(sufficient)), key=lambda j: (-key[j], statements[j]))
+    candidates = ranked[:REPRESENTATIVE_LIMIT]
     if candidates:
         candidates.sort(key=lambda j: not agree_side[j])  # stable: agrees first, each side by key
-        return tuple(entry(int(j)) for j in candidates), False
-    seen = np.flatnonzero(ns > 0)
-    if not len(seen):
+        return tuple(entry(j) for j in candidates), False
+    seen = [int(j) for j in np.flatnonzero(ns > 0)]
+    if not seen:
         return (), False
-    fallback = max(seen, key=lambda j: (max(rat[j], rdt[j]), -j))
-    return (entry(int(fallback)),), True
+    fallback = min(seen, key=lambda j: (-max(rat[j], rdt[j]), statements[j]))
+    return (entry(fallback),), True

@@ -16,7 +16,11 @@ room up to 15 with its heaviest voters; Roundtable shows no groups instead.
    k = 2..min(5, 2 + ⌊B/12⌋), the k with the best mean silhouette (ties to the smaller k). Computed once
    on the final votes, so Pol.is's smoothing of k over 4 updates does not apply. Initial centres are
    deterministic (farthest-point) plus a few k-means++ restarts from a fixed seed; the lowest inertia wins.
-5. Each group's representative statements by the repness test of §1.4; group-aware consensus of §1.5.
+5. Each group's representative statements by the repness test of §1.4, against the other clustered
+   people; group-aware consensus of §1.5 over the groups' raw votes. Pol.is also forces one "best agree"
+   statement into each group's list (`beats-best-agr?`); the reference does not give its rule, so it is
+   not reproduced: the list is the sufficient statements only, or the single best one flagged
+   `low_confidence` when none is sufficient.
 """
 
 from __future__ import annotations

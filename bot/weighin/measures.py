@@ -48,6 +48,9 @@ class VoteMatrix:
     cells: npt.NDArray[np.float64]
 
     def __post_init__(self) -> None:
+        cells = np.array(self.cells, dtype=np.float64)  # a private, read-only copy: the result stays pure
+        cells.setflags(write=False)
+        object.__setattr__(self, "cells", cells)
         if self.cells.shape != (len(self.participants), len(self.statements)):
             raise ValueError("cells must have one row per participant and one column per statement")
         if len(set(self.participants)) != len(self.participants):
@@ -64,6 +67,8 @@ class VoteMatrix:
         column = {statement: j for j, statement in enumerate(statements)}
         rows: dict[str, dict[int, int]] = {}
         for participant, statement, vote in votes:
+            if statement not in column:
+                raise ValueError(f"a vote on a statement that is not in the list: {statement!r}")
             rows.setdefault(participant, {})[column[statement]] = vote
         participants = tuple(sorted(rows))
         cells = np.full((len(participants), len(statements)), np.nan)

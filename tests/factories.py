@@ -4,12 +4,21 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from storage.db import Database
+from storage import migrate
+from storage.db import Database, make_engine
 from storage.models import Phase, PostState, Question, Role, RoleName, Workshop
 
 CHANNEL = "C0TEST0001"
 ORGANISER = "UORGANISER"
 CHAIR = "UCHAIR0001"
+
+
+def migrated_database(database_url: str) -> Database:
+    """A Database whose schema comes from the migrations, as `roundtable run` expects it (not create_all)."""
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return Database.from_url(database_url)
 
 
 def add_workshop(

@@ -31,8 +31,7 @@ from bot.polls.rules import DELIVERY_KEY_PREFIX, voter_key
 from bot.runtime.deps import build_deps
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.settings import load_settings, sqlite_path
-from storage import migrate
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.models import Poll, PollOption, PollReason, PollState, ProcessedEvent, Vote
 from tests.botserver import (
     SIGNING_SECRET,
@@ -41,7 +40,7 @@ from tests.botserver import (
     bot_subprocess,
     subprocess_env,
 )
-from tests.factories import CHANNEL, add_workshop
+from tests.factories import CHANNEL, add_workshop, migrated_database
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
@@ -110,10 +109,7 @@ def click(sender: SlackSender, fake: FakeSlack, poll_id: int, position: int, use
 def test_anonymous_votes_leave_no_voter_id_in_any_table_or_debug_log_and_resist_the_time_and_order_join(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(database_url)
+    db = migrated_database(database_url)
     workshop = add_workshop(db)
     with db.transaction() as session:
         poll = Poll(
@@ -226,10 +222,7 @@ def test_a_vote_key_on_the_hour_still_stops_retries_for_an_hour_and_is_pruned_af
 def test_in_socket_mode_an_anonymous_click_at_debug_logs_neither_the_voter_nor_the_payload(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(database_url)
+    db = migrated_database(database_url)
     workshop = add_workshop(db)
     with db.transaction() as session:
         poll = Poll(workshop_id=workshop, question="Over the socket?", channel_id=CHANNEL)

@@ -15,11 +15,10 @@ from fakeslack import FakeSlack
 from slack_requests import SlackRequest, block_actions, event_callback, prepare, thread_reply_event
 from sqlmodel import select
 
-from storage import migrate
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.models import Poll, PollOption, PollState, Response, Vote
 from tests.botserver import SIGNING_SECRET, bot_subprocess, subprocess_env
-from tests.factories import CHANNEL, add_question, add_workshop
+from tests.factories import CHANNEL, add_question, add_workshop, migrated_database
 from tests.processes import free_port
 
 QUESTION_TS = "1900000000.000100"
@@ -78,10 +77,7 @@ def open_poll(db: Database, workshop_id: int) -> int:
 def test_sigkill_mid_burst_then_retries_store_exactly_the_replies_and_votes_sent(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(database_url)
+    db = migrated_database(database_url)
     workshop = add_workshop(db)
     add_question(db, workshop, post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
     poll_id = open_poll(db, workshop)

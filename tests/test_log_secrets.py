@@ -7,10 +7,8 @@ import pytest
 from fakeslack import FakeSlack
 from slack_requests import SlackSender, slash_command, thread_reply_event
 
-from storage import migrate
-from storage.db import Database, make_engine
 from tests.botserver import SIGNING_SECRET, VOTER_SECRET, bot_subprocess, subprocess_env
-from tests.factories import CHANNEL, add_question, add_workshop
+from tests.factories import CHANNEL, add_question, add_workshop, migrated_database
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
@@ -20,10 +18,7 @@ QUESTION_TS = "1900000000.000100"
 def test_debug_logs_of_a_full_scenario_contain_no_token_or_secret(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(database_url)
+    db = migrated_database(database_url)
     workshop = add_workshop(db)
     add_question(db, workshop, post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
     add_question(

@@ -21,10 +21,10 @@ from sqlmodel import select
 
 from bot.runtime.socket_mode import Backoff, ReconnectingClient
 from storage import migrate
-from storage.db import Database, make_engine
+from storage.db import make_engine
 from storage.models import Response
 from tests.botserver import subprocess_env
-from tests.factories import CHANNEL, add_question, add_workshop
+from tests.factories import CHANNEL, add_question, add_workshop, migrated_database
 from tests.processes import free_port
 
 QUESTION_TS = "1900000000.000100"
@@ -42,10 +42,7 @@ def socket_mode(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
 def test_socket_mode_bot_stores_thread_replies_and_answers_commands(
     database_url: str, fake_slack: FakeSlack, socket_mode: FakeSocketMode, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(database_url)
+    db = migrated_database(database_url)
     add_question(db, add_workshop(db), post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
     env = subprocess_env(
         database_url, fake_slack.api_url, fake_slack.token, free_port(), SLACK_APP_TOKEN=fake_slack.app_token

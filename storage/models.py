@@ -219,6 +219,8 @@ class Response(SQLModel, table=True):
     edited_at: datetime | None = _time(default=None)
     edit_ts: str | None = Field(default=None, max_length=32)  # Slack's edited.ts; orders out-of-order edits
     deleted_at: datetime | None = _time(default=None)
+    # A chair or organiser took it out of the weigh-in deck (off topic); it stays in the transcript.
+    excluded_from_deck: bool = False
 
 
 class EarlyReply(SQLModel, table=True):
@@ -372,3 +374,17 @@ class PollReason(SQLModel, table=True):
     user_id: str | None = Field(default=None, max_length=32)  # attributed polls only
     text: str = Field(sa_type=Text)
     created_at: datetime = _time(default_factory=utc_now)
+
+
+class WeighinVote(SQLModel, table=True):
+    """One person's view of one answer in the weigh-in deck: agree (+1), disagree (-1) or pass (0).
+
+    `voter_key` is an HMAC of (server secret, workshop, person), the only link between one person's
+    views; there is no user id, no time and no surrogate id (the key is the primary key), so the table
+    cannot be lined up with anything that names a person. Skips are not stored.
+    """
+
+    workshop_id: int = Field(foreign_key="workshop.id", ondelete="CASCADE", index=True)
+    response_id: int = Field(foreign_key="response.id", ondelete="CASCADE", primary_key=True)
+    voter_key: str = Field(sa_type=String(64), primary_key=True)
+    choice: int  # +1 agree, -1 disagree, 0 pass (Pol.is's sign convention)

@@ -11,12 +11,15 @@ HELP_TEXT = """*Roundtable* — structured deliberation in Slack
 flags before the question: `--multi`, `--scale`, `--named`, `--live`, `--close=30m`). Chairs and organisers only
 • `/roundtable poll` — the same through a form
 • `/roundtable close POLL` — close a poll (its number is on the poll message)
+• `/roundtable weigh-in [QUESTION]` — invite everyone, in the question's thread, to weigh in on its answers \
+(the latest question unless you give its number). Chairs and organisers only
 • `/roundtable digest [WORKSHOP] [dm|channel|thread]` — compile the digest (organisers)
 • `/roundtable nudges off` — no private reminders about unanswered questions (`on` to undo)
 • `/roundtable my-data` — a copy of everything Roundtable stores about you, by DM
 • `/roundtable forget-me` — delete everything stored under your id (answers, votes in named polls, …)
 • `/roundtable help` — this message
-Answer a question by replying in its thread; vote in a poll by clicking an option."""
+Answer a question by replying in its thread; vote in a poll by clicking an option; *Weigh in* on a question \
+to agree or disagree with the other answers, anonymously."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ class Action(StrEnum):
     POST_NEXT_QUESTION = "post the next question early"
     COMPILE_DIGEST = "compile the digest"
     READ_UPCOMING = "read questions not yet posted"
+    START_WEIGH_IN = "start a weigh-in round"
+    EXCLUDE_FROM_WEIGH_IN = "exclude an answer from the weigh-in"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,10 @@ RULES: dict[Action, Rule] = {
     ),
     Action.COMPILE_DIGEST: Rule(ORGANISERS, _digest_refusal),
     Action.READ_UPCOMING: Rule(MANAGERS, _chairs_and_organisers("read the questions still to come")),
+    Action.START_WEIGH_IN: Rule(MANAGERS, _chairs_and_organisers("start a weigh-in round")),
+    Action.EXCLUDE_FROM_WEIGH_IN: Rule(
+        MANAGERS, _chairs_and_organisers("take an answer out of the weigh-in or put it back")
+    ),
 }
 
 _STORED = {Role.ORGANISER: RoleName.ORGANISER, Role.CHAIR: RoleName.CHAIR}

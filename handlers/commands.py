@@ -17,6 +17,7 @@ from bot.polls import updates as poll_updates
 from bot.questions import nudges, status
 from bot.runtime.deps import Deps
 from bot.text import escape
+from bot.weighin import rounds as weighin_rounds
 from handlers import blocks, views
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Commands:
             "nudges": self.nudges,
             "forget-me": self.forget_me,
             "my-data": self.my_data,
+            "weigh-in": self.weigh_in,
         }
         self.modal_client = views.modal_client(deps.settings)
 
@@ -180,6 +182,24 @@ class Commands:
             return
         deleted = await asyncio.to_thread(data_rights.forget_person, self.deps.db, request.user_id)
         await ack(text=data_rights.forgotten(deleted), response_type="ephemeral")
+
+    async def weigh_in(self, ack: AsyncAck, request: SlashCommand) -> None:
+        result = await asyncio.to_thread(
+            weighin_rounds.start_round,
+            self.deps,
+            request.user_id,
+            request.channel_id,
+            request.channel_name,
+            request.arguments,
+        )
+        if isinstance(result, weighin_rounds.Refused):
+            await ack(text=f":warning: {result.message}", response_type="ephemeral")
+            return
+        await ack(
+            text=f"Inviting everyone to weigh in on question {result.number}, in its thread.",
+            response_type="ephemeral",
+        )
+        self.deps.later(weighin_rounds.post_invitation, self.deps, result)
 
     async def my_data(self, ack: AsyncAck, request: SlashCommand) -> None:
         await ack(text="Your data is on its way as a file in a direct message.", response_type="ephemeral")

@@ -2,7 +2,9 @@
 
 "About one person" means every row that holds their Slack id: responses, votes and reasons in attributed
 polls (by `user_id` and by the raw id in `voter_key`), roles, invitations, reminders, the reminder setting,
-the polls they created and early replies still waiting for their question's ts. Rows of anonymous polls hold only a keyed hash and are left alone.
+the polls they created and early replies still waiting for their question's ts. Rows of anonymous polls
+and the person's weigh-in views hold only a keyed hash and are left alone; others' weigh-in views of an
+answer are deleted with the answer.
 """
 
 from datetime import datetime
@@ -23,8 +25,10 @@ from storage.models import (
     Role,
     UserPreference,
     Vote,
+    WeighinVote,
     Workshop,
 )
+from storage.weighin import delete_views_on
 
 
 def responses_of(session: Session, user_id: str) -> list[dict[str, Any]]:
@@ -158,6 +162,8 @@ def delete_person(session: Session, user_id: str) -> dict[str, int]:
     created.
     Returns how many rows of each kind, keyed like `count_person`."""
     affected = session.exec(select(Vote.poll_id).where(_attributed(Vote, user_id))).all()
+    # Others' weigh-in views of the person's answers go with the answers (their own views, keyed, stay).
+    delete_views_on(session, select(Response.id).where(Response.user_id == user_id))
     deleted = {
         "responses": session.exec(delete(Response).where(col(Response.user_id) == user_id)),
         "votes": session.exec(delete(Vote).where(_attributed(Vote, user_id))),
@@ -203,6 +209,7 @@ def purge_workshop(session: Session, slug: str) -> bool:
     poll_ids = select(Poll.id).where(Poll.workshop_id == workshop_id)
     question_ids = select(Question.id).where(Question.workshop_id == workshop_id)
     # Explicit deletes, children first, so the purge does not depend on the database enforcing cascades.
+    session.execute(delete(WeighinVote).where(col(WeighinVote.workshop_id) == workshop_id))
     session.execute(delete(Vote).where(col(Vote.poll_id).in_(poll_ids)))
     session.execute(delete(PollReason).where(col(PollReason.poll_id).in_(poll_ids)))
     session.execute(delete(PollOption).where(col(PollOption.poll_id).in_(poll_ids)))
@@ -223,5 +230,6 @@ def delete_responses_of_workshops_ended_before(session: Session, cutoff: datetim
         .join(Workshop, col(Workshop.id) == col(Question.workshop_id))
         .where(col(Workshop.ends_at) < cutoff)
     )
+    delete_views_on(session, select(Response.id).where(col(Response.question_id).in_(ended)))
     result = session.exec(delete(Response).where(col(Response.question_id).in_(ended)))
     return result.rowcount

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from storage import migrate
 from storage.db import Database, make_engine
-from storage.models import Phase, PostState, Question, Role, RoleName, Workshop
+from storage.models import Phase, PostState, Question, Response, ResponseSource, Role, RoleName, Workshop
 
 CHANNEL = "C0TEST0001"
 ORGANISER = "UORGANISER"
@@ -81,3 +81,29 @@ def add_question(
         session.flush()
         assert question.id is not None
         return question.id
+
+
+def add_answer(
+    db: Database,
+    question_id: int,
+    user_id: str,
+    text: str,
+    *,
+    ts: str | None,
+    channel: str = CHANNEL,
+    source: ResponseSource = ResponseSource.THREAD,
+) -> int:
+    """A stored answer: a thread reply at `ts`, or a private answer (`ts` None, source PRIVATE)."""
+    with db.transaction() as session:
+        response = Response(
+            question_id=question_id,
+            user_id=user_id,
+            text=text,
+            channel_id=channel if ts else None,
+            message_ts=ts,
+            source=source,
+        )
+        session.add(response)
+        session.flush()
+        assert response.id is not None
+        return response.id

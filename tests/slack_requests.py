@@ -348,6 +348,69 @@ def block_actions(
     }
 
 
+def view_block_actions(
+    action_id: str,
+    view: Payload,
+    *,
+    value: str | None = None,
+    block_id: str | None = None,
+    user_id: str = DEFAULT_USER_ID,
+    team_id: str = TEAM_ID,
+    action_ts: str | None = None,
+) -> Payload:
+    """A block_actions payload for a click on a button inside an open modal `view` (as views.open or
+    views.update returned it: its id, hash and private_metadata travel with the click). Slack sends no
+    channel, message or response_url with such a click."""
+    clicked = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id or slack_id("", 5).lower(),
+        "action_ts": action_ts or new_ts(),
+        "text": {"type": "plain_text", "text": action_id},
+        **({"value": value} if value is not None else {}),
+    }
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": {**view, "state": view.get("state") or {"values": {}}},
+        "actions": [clicked],
+    }
+
+
+def message_action(
+    callback_id: str,
+    message: Payload,
+    *,
+    user_id: str = DEFAULT_USER_ID,
+    channel_id: str = DEFAULT_CHANNEL_ID,
+    response_url: str = UNROUTABLE_RESPONSE_URL,
+    team_id: str = TEAM_ID,
+) -> Payload:
+    """A message shortcut (`message_action`) chosen on `message` (a message event's fields: ts, user, …)."""
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": new_ts(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": {"type": "message", "team": team_id, **message},
+    }
+
+
 def view_submission(
     callback_id: str,
     *,

@@ -263,8 +263,11 @@ def assert_shown_closed(fake: FakeSlack, ts: str, question_id: int) -> None:
     [update] = [c for c in fake.calls("chat.update") if c.ok]
     assert (update.params["channel"], update.params["ts"]) == (CHANNEL, ts)
     kinds = [block["type"] for block in update.params["blocks"]]
-    assert kinds == ["context", "section", "context"]  # no actions: no "Answer privately", no ⋯ menu
+    assert kinds == ["context", "section", "context", "context", "actions"]
     assert update.params["blocks"][2]["elements"][0]["text"] == blocks.CLOSED_NOTICE
+    # The one control left is Weigh in: no "Answer privately", no ⋯ menu.
+    [weigh_in] = update.params["blocks"][-1]["elements"]
+    assert (weigh_in["action_id"], weigh_in["value"]) == (blocks.WEIGH_IN_ACTION, f"q:{question_id}")
     message = fake.message(CHANNEL, ts)
     assert message is not None
     assert message["blocks"] == update.params["blocks"]

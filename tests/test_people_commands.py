@@ -78,7 +78,8 @@ def test_forget_me_asks_first_then_deletes(sender: SlackSender, database: Databa
     assert confirmed.startswith(
         "Deleted 1 answer, 0 votes and 0 reasons in named polls. "
         "Nothing left in Roundtable's database holds your Slack id. "
-        "Your votes and reasons in anonymous polls stay counted, under a keyed hash rather than your id"
+        "Your votes and reasons in anonymous polls, and your weigh-in views of others' answers, stay counted, "
+        "under a keyed hash rather than your id"
     )
     with database.reading() as session:
         assert session.exec(select(Response)).all() == []

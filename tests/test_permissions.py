@@ -42,6 +42,8 @@ IN_A_WORKSHOP = {
     Action.OPEN_CONCLUSION_FORM: (True, True, True, False),
     Action.CONCLUDE_QUESTION: (True, True, True, False),
     Action.READ_UPCOMING: (True, True, True, False),
+    Action.START_WEIGH_IN: (True, True, True, False),
+    Action.EXCLUDE_FROM_WEIGH_IN: (True, True, True, False),
     Action.POST_NEXT_QUESTION: (True, True, False, False),
     Action.COMPILE_DIGEST: (True, True, False, False),
 }

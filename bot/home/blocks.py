@@ -4,6 +4,8 @@ from typing import Any
 
 from bot.home.service import HomeData, ManagedWorkshop, OpenPoll
 from bot.text import escape, parse_id, truncate
+from bot.weighin.blocks import weigh_in_button
+from bot.weighin.deck import Scope
 
 Block = dict[str, Any]
 
@@ -81,6 +83,10 @@ def _poll_line(poll: OpenPoll) -> Block:
     return _section(f"Open poll #{poll.poll_id}: {truncate(escape(poll.question), 200)}", close)
 
 
+def _waiting(answers: int) -> str:
+    return f"{answers} answer{'' if answers == 1 else 's'} waiting for your view"
+
+
 def home_view(data: HomeData) -> dict[str, Any]:
     sections: list[list[Block]] = []
     if data.organised:
@@ -105,6 +111,19 @@ def home_view(data: HomeData) -> dict[str, Any]:
         for item in data.waiting
     ] or [context("Nothing is waiting for your answer. Thank you!")]
     sections.append([_header("Waiting for your answer"), *waiting])
+    if data.to_weigh_in:
+        sections.append(
+            [
+                _header("Weigh in"),
+                *[
+                    _section(
+                        f"{_waiting(item.answers)} · _{escape(item.workshop)}_",
+                        weigh_in_button(Scope(workshop_id=item.workshop_id)),
+                    )
+                    for item in data.to_weigh_in
+                ],
+            ]
+        )
     if data.polls_to_vote:
         sections.append(
             [

@@ -2,7 +2,7 @@
 
 Organisers see their workshops (phase, next posts in the workshop's timezone, "N of M invited have
 replied", open polls); chairs see the polls they can run; participants see the questions still waiting
-for their answer and the polls still open to them. Every action re-checks the role on the server.
+for their answer, the polls still open to them and how many answers wait for their view (weigh in). Every action re-checks the role on the server.
 """
 
 from dataclasses import dataclass, field
@@ -13,6 +13,7 @@ from bot import permissions
 from bot.permissions import Action
 from bot.polls import rules as polls
 from bot.runtime.deps import Deps
+from bot.weighin import deck
 from storage import home
 from storage.models import Workshop
 
@@ -49,12 +50,20 @@ class Waiting:
 
 
 @dataclass(frozen=True, slots=True)
+class ToWeighIn:
+    workshop_id: int
+    workshop: str
+    answers: int  # the others' answers still waiting for this person's view
+
+
+@dataclass(frozen=True, slots=True)
 class HomeData:
     organised: list[ManagedWorkshop] = field(default_factory=list)
     chaired_polls: list[OpenPoll] = field(default_factory=list)
     chaired_workshops: list[str] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     polls_to_vote: list[OpenPoll] = field(default_factory=list)
+    to_weigh_in: list[ToWeighIn] = field(default_factory=list)
 
 
 def phase_of(workshop: Workshop, now: datetime) -> str:
@@ -123,7 +132,9 @@ def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
             for p in candidates
             if p.id not in voted
         ]
-    return HomeData(managed, chaired_polls, [w.title for w in chaired], waiting, to_vote)
+        weigh_in = deck.waiting_counts(deps, session, user_id, mine_ids)
+        to_weigh_in = [ToWeighIn(w, names.get(w, ""), n) for w, n in weigh_in.items() if n]
+    return HomeData(managed, chaired_polls, [w.title for w in chaired], waiting, to_vote, to_weigh_in)
 
 
 def permalink(team_url: str | None, channel_id: str | None, ts: str | None) -> str | None:

@@ -55,8 +55,9 @@ class Held:
 
 
 ANONYMOUS_STAY = (
-    "Your votes and reasons in anonymous polls stay counted, under a keyed hash rather than your id: "
-    "deleting them would let anyone comparing backups tell whose they were."
+    "Your votes and reasons in anonymous polls, and your weigh-in views of others' answers, stay counted, "
+    "under a keyed hash rather than your id: deleting them would let anyone comparing backups tell whose "
+    "they were."
 )
 
 
@@ -96,8 +97,8 @@ def export_person(db: Database, user_id: str) -> bytes:
             "preferences": data_rights.preferences_of(session, user_id),
             "polls_created": data_rights.polls_created_by(session, user_id),
             "early_replies": data_rights.early_replies_of(session, user_id),
-            "note": "Votes and reasons in anonymous polls are stored under a keyed hash, not your id, so "
-            "they are not listed.",
+            "note": "Votes and reasons in anonymous polls, and weigh-in views, are stored under a keyed "
+            "hash, not your id, so they are not listed.",
         }
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).encode()
 

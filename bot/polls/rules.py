@@ -13,8 +13,6 @@ Every vote change bumps `Poll.vote_version` in the vote's own transaction; the m
 (bot.polls.updates) renders whatever version it finds, so a crash never loses an update.
 """
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import permissions
+from bot.anonymity import delivery_key_time as delivery_key_time  # re-exported
+from bot.anonymity import keyed_hash
 from bot.permissions import Action
 from bot.polls.grammar import USAGE as USAGE  # re-exported: handlers.commands shows it
 from bot.polls.grammar import (
@@ -50,7 +50,7 @@ def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
     if not poll.anonymous:
         return user_id
     scope = f"pair:{poll.workshop_id}:{poll.pair_key}" if poll.pair_key else f"poll:{poll.id}"
-    return hmac.new(secret, f"{scope}\x00{user_id}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret, scope, user_id)
 
 
 DELIVERY_KEY_PREFIX = "poll-delivery:"
@@ -63,17 +63,9 @@ def delivery_key(secret: bytes, poll: Poll, user_id: str, kind: str, delivery_id
     retried delivery is recognised while the key names no one: a raw user id here, committed with an
     anonymous vote, would tell anyone with the database who cast it.
     """
-    scoped = f"{kind}\x00{poll.id}\x00{voter_key(secret, poll, user_id)}\x00{delivery_id}"
-    return DELIVERY_KEY_PREFIX + hmac.new(secret, scoped.encode(), hashlib.sha256).hexdigest()
-
-
-def delivery_key_time(now: datetime) -> datetime:
-    """When a delivery key says it was received: the hour only, so keys cannot be matched to clicks by time.
-
-    Housekeeping drops keys received over 2 h ago, so each still outlives Slack's retries (minutes) by an
-    hour or more.
-    """
-    return now.replace(minute=0, second=0, microsecond=0)
+    return DELIVERY_KEY_PREFIX + keyed_hash(
+        secret, kind, str(poll.id), voter_key(secret, poll, user_id), delivery_id
+    )
 
 
 def vote_time(poll: Poll, now: datetime) -> datetime:

@@ -4,6 +4,8 @@ from typing import Any
 
 from bot.questions.answers import MAX_ANSWER, MAX_CONCLUSION
 from bot.text import escape, parse_id, truncate
+from bot.weighin import blocks as weighin_blocks
+from bot.weighin.deck import Scope
 
 Block = dict[str, Any]
 
@@ -16,6 +18,12 @@ CONCLUSION_CALLBACK = "question.conclusion"
 
 
 CLOSED_NOTICE = ":lock: This question is closed; answers are no longer collected."
+WEIGH_IN_ACTION = weighin_blocks.OPEN_ACTION
+WEIGH_IN_HINT = ":ballot_box_with_check: *Weigh in* to agree or disagree with the other answers, anonymously."
+
+
+def _weigh_in_button(question_id: int) -> Block:
+    return weighin_blocks.weigh_in_button(Scope(question_id=question_id))
 
 
 def _question_head(workshop_title: str, question: str) -> list[Block]:
@@ -66,6 +74,7 @@ def question_message(*, question_id: int, workshop_title: str, text: str) -> dic
                     "action_id": ANSWER_PRIVATELY_ACTION,
                     "value": str(question_id),
                 },
+                _weigh_in_button(question_id),
                 {
                     "type": "overflow",
                     "action_id": QUESTION_MENU_ACTION,
@@ -94,6 +103,13 @@ def closed_question_message(*, question_id: int, workshop_title: str, text: str)
     blocks: list[Block] = [
         *_question_head(workshop_title, question),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": CLOSED_NOTICE}]},
+        # Answers are closed, but weighing in on them is what comes next: the one control kept.
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": WEIGH_IN_HINT}]},
+        {
+            "type": "actions",
+            "block_id": f"question.{question_id}",
+            "elements": [_weigh_in_button(question_id)],
+        },
     ]
     return {
         "text": truncate(f"{escape(workshop_title)} (closed): {question}", 3000),

@@ -87,6 +87,7 @@ _OBJECTS = ("event", "view", "container", "message", "state")
 _EVENT_STRINGS = ("type", "subtype", "channel", "user", "ts", "thread_ts", "text", "event_ts", "deleted_ts")
 # Events the listeners read fields of; in others (say channel_created) `channel` may be an object.
 _READ_EVENTS = frozenset({"message", "app_home_opened", "member_joined_channel"})
+_VIEW_STRINGS = ("id", "hash", "private_metadata", "callback_id")
 _COMMAND_STRINGS = ("command", "text", "user_id", "channel_id", "channel_name", "trigger_id", "response_url")
 
 
@@ -110,7 +111,11 @@ def shape_problem(body: dict[str, Any]) -> str | None:
     if kind == "event_callback":
         return _event_problem(body.get("event"))
     if kind == "block_actions":
-        return _user_problem(body) or _actions_problem(body.get("actions"))
+        problem = _user_problem(body) or _actions_problem(body.get("actions"))
+        # A click inside a modal (the weigh-in deck) is answered by redrawing that view.
+        return problem or (_strings(body["view"], _VIEW_STRINGS, "view.") if body.get("view") else None)
+    if kind == "message_action":  # a message shortcut (exclude from / include in the weigh-in)
+        return _user_problem(body) or _shortcut_problem(body)
     if kind in ("view_submission", "view_closed"):
         return _user_problem(body) or _view_problem(body.get("view"))
     return None
@@ -143,6 +148,16 @@ def _user_problem(body: dict[str, Any]) -> str | None:
         if body.get(name) is not None and not isinstance(body[name], dict):
             return f"{name} is not an object"
     return None
+
+
+def _shortcut_problem(body: dict[str, Any]) -> str | None:
+    problem = _strings(body, ("callback_id", "trigger_id", "response_url", "message_ts"), "")
+    if problem is None and not isinstance(body.get("callback_id"), str):
+        return "callback_id is missing"
+    for name in ("channel", "message"):
+        if problem is None and body.get(name) is not None:
+            problem = _strings(body[name], ("id", "ts", "thread_ts", "user"), f"{name}.")
+    return problem
 
 
 def _actions_problem(actions: object) -> str | None:

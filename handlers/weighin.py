@@ -82,7 +82,7 @@ class Weighin:
         await ack()
         if opened is not None:
             user_id, view_id, view_hash, state = opened
-            number = int(page) if page.isdigit() and len(page) < 6 else 0
+            number = blocks.parse_page(page)
             self.deps.later(
                 modal.show, self.deps, user_id, view_id, view_hash, state.with_mode(mode, number), None
             )

@@ -260,6 +260,9 @@ def test_forget_me_through_the_endpoint_leaves_the_persons_id_in_no_table_and_my
         for column in table.columns
         if column.name in PERSON_COLUMNS
     }
+    # A weigh-in view's voter_key is a keyed hash in every workshop, never a raw id (unlike the voter_key
+    # of a named poll's vote); tests/test_weighin_privacy.py holds it to that.
+    can_hold.discard(("weighinvote", "voter_key"))
     assert can_hold <= holding(database, PERSON)
     with (
         running_bot(database_url, fake_slack.api_url, fake_slack.token) as bot,

@@ -15,11 +15,13 @@ from slack_requests import (
     SlackSender,
     block_actions,
     event_callback,
+    message_action,
     message_changed_event,
     message_event,
     prepare,
     slash_command,
     thread_reply_event,
+    view_block_actions,
     view_submission,
 )
 from sqlmodel import select
@@ -145,6 +147,10 @@ def _with(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 CLICK = block_actions("poll.vote.1", value="1:1")
 SUBMIT = view_submission("poll.reason", private_metadata="1")
+VIEW_CLICK = view_block_actions(
+    "weighin.agree", {"id": "V1", "hash": "1.a", "private_metadata": "{}"}, value="1"
+)
+SHORTCUT = message_action("weighin.exclude", {"ts": "1900000001.000100", "user": "U1", "text": "hi"})
 MALFORMED = {
     "invalid-json": SlackRequest(b'{"type": "event_callback", "event": ', "application/json"),
     "json-null": SlackRequest(b"null", "application/json"),
@@ -175,6 +181,14 @@ MALFORMED = {
     "view-null": _interactive(_with(SUBMIT, view=None)),
     "view-state-values-a-list": _interactive(_with(SUBMIT, view=SUBMIT["view"] | {"state": {"values": [1]}})),
     "command-text-a-number": _json(slash_command(text="help") | {"text": 5}),
+    "view-click-hash-a-number": _interactive(_with(VIEW_CLICK, view=VIEW_CLICK["view"] | {"hash": 5})),
+    "view-click-metadata-an-object": _interactive(
+        _with(VIEW_CLICK, view=VIEW_CLICK["view"] | {"private_metadata": {"s": "q:1"}})
+    ),
+    "shortcut-message-a-string": _interactive(_with(SHORTCUT, message="hi")),
+    "shortcut-message-ts-a-number": _interactive(_with(SHORTCUT, message=SHORTCUT["message"] | {"ts": 1.5})),
+    "shortcut-channel-id-a-number": _interactive(_with(SHORTCUT, channel={"id": 5})),
+    "shortcut-without-callback-id": _interactive(_with(SHORTCUT, callback_id=None)),
 }
 
 
@@ -223,6 +237,10 @@ def test_close_with_anything_but_a_possible_poll_number_gets_an_ephemeral_hint(
         ("poll.vote.1", "1:²"),
         ("poll.unvote", "²"),
         (home_blocks.POST_NEXT_ACTION, "²"),
+        ("weighin.open", "q:²"),
+        ("weighin.open", "w:99999999999"),
+        ("weighin.agree", "²"),
+        ("weighin.page", "²"),
     ],
 )
 def test_a_button_value_with_unicode_digits_is_acked_not_a_500(

@@ -64,8 +64,12 @@ class OpenDeck:
 
     def click(self, action_id: str, value: str | None = None) -> "OpenDeck":
         """Click, and wait for the modal to be redrawn (views.update after the ack)."""
+        return self.deliver(self.payload(action_id, value))
+
+    def deliver(self, payload: dict[str, Any]) -> "OpenDeck":
+        """Send a click built earlier, and wait for the modal to be redrawn."""
         updated = self._updates()
-        self.send(self.payload(action_id, value))
+        self.send(payload)
         self.fake.wait_for("views.update", count=updated + 1, predicate=self._mine)
         return self
 

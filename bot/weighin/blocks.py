@@ -46,6 +46,11 @@ def parse_scope(value: str) -> Scope | None:
     return Scope.parse(value)
 
 
+def parse_page(value: str) -> int:
+    """The review page a Next / Previous button carries (0 for anything unreadable)."""
+    return parse_id(value) or 0
+
+
 def parse_statement(value: str) -> int | None:
     """The answer id an Agree / Disagree / Pass / Skip button carries."""
     return parse_id(value)
@@ -74,8 +79,9 @@ def decode_state(metadata: str) -> DeckState | None:
         document = json.loads(metadata)
         scope = Scope.parse(str(document["s"]))
         mode = str(document.get("m") or "deck")
-        skipped = tuple(int(r) for r in document.get("k") or [])
-        page = int(document.get("p") or 0)
+        skipped = tuple(r for r in document.get("k") or [] if isinstance(r, int))
+        page = document.get("p") or 0
+        page = page if isinstance(page, int) and 0 <= page < 10**6 else 0
     except (ValueError, KeyError, TypeError):
         return None
     if scope is None or mode not in ("deck", "review"):

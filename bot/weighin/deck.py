@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.runtime.deps import Deps
+from bot.text import parse_id
 from bot.weighin import keys
 from storage import events
 from storage import weighin as store
@@ -43,10 +44,11 @@ class Scope:
 
     @classmethod
     def parse(cls, value: str) -> "Scope | None":
-        kind, _, number = value.partition(":")
-        if kind not in ("q", "w") or not number.isdigit() or len(number) > 12:
+        kind, _, text = value.partition(":")
+        number = parse_id(text)
+        if kind not in ("q", "w") or number is None:
             return None
-        return cls(question_id=int(number)) if kind == "q" else cls(workshop_id=int(number))
+        return cls(question_id=number) if kind == "q" else cls(workshop_id=number)
 
 
 @dataclass(frozen=True, slots=True)

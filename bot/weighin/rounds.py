@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot import permissions
 from bot.permissions import Action
 from bot.runtime.deps import Deps
-from bot.text import escape
+from bot.text import escape, parse_id
 from bot.weighin import blocks
 from storage import questions as question_store
 from storage import responses, roles
@@ -39,9 +39,10 @@ def parse_number(arguments: str) -> int | Refused | None:
     text = arguments.strip().removeprefix("#")
     if not text:
         return None
-    if not text.isdigit() or len(text) > 6 or int(text) < 1:
+    number = parse_id(text)
+    if number is None:
         return Refused(f"{USAGE} Not {escape(arguments.strip())}.")
-    return int(text)
+    return number
 
 
 def start_round(

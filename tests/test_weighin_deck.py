@@ -1,6 +1,7 @@
 """The weigh-in deck end to end: signed clicks on the Weigh in button and inside the modal, the modal
 redrawn with views.update in the fake Slack, and the views stored under an anonymous key."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -231,8 +232,6 @@ def test_a_retried_click_counts_once_and_cannot_undo_a_later_change(
 def test_concurrent_clicks_by_many_people_are_each_counted_once(
     bot: RunningBot, fake_slack: FakeSlack, database: Database, seeded: dict[str, Any]
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     voters = [f"U0CROWD{n:04d}" for n in range(12)]
     answer = seeded["answers"][AUTHORS[0]]
     with bot.sender() as opener:
@@ -250,3 +249,72 @@ def test_concurrent_clicks_by_many_people_are_each_counted_once(
         stored = session.exec(select(WeighinVote)).all()
     assert sorted(v.voter_key for v in stored) == sorted(key_of(seeded, voter) for voter in voters)
     assert {(v.response_id, v.choice) for v in stored} == {(answer, deck.AGREE)}
+
+
+def test_a_persons_concurrent_clicks_on_one_answer_leave_one_view(
+    bot: RunningBot, fake_slack: FakeSlack, database: Database, seeded: dict[str, Any]
+) -> None:
+    answer = seeded["answers"][AUTHORS[2]]
+    with bot.sender() as opener:
+        modal = OpenDeck(opener, fake_slack, READER).open(f"q:{seeded['question']}")
+    clicks = [modal.payload(action, str(answer)) for action in (AGREE, DISAGREE, PASS, AGREE)]
+
+    def send(payload: dict[str, Any]) -> int:
+        with bot.sender() as client:
+            return client.send_interaction(payload).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(send, clicks * 2)) == {200}
+    with database.reading() as session:
+        [stored] = session.exec(select(WeighinVote)).all()
+    assert stored.voter_key == key_of(seeded, READER)
+    assert stored.choice in (deck.AGREE, deck.DISAGREE, deck.PASS)
+
+
+# ----- one batch of the group commit, and each person's order -------------------------------------
+def test_one_batch_applies_many_clicks_together_counting_each_delivery_once_and_the_last_click_standing(
+    database: Database, seeded: dict[str, Any]
+) -> None:
+    now = datetime.now(UTC)
+    secret = VOTER_SECRET.encode()
+    a, b = seeded["answers"][AUTHORS[0]], seeded["answers"][AUTHORS[1]]
+
+    def click(answer: int, choice: int, ts: str, user: str = READER) -> deck.Click:
+        return deck.Click(answer, choice, ts, now, user, secret)
+
+    batch = [
+        click(a, deck.AGREE, "1.1"),
+        click(a, deck.AGREE, "1.1"),  # the same delivery twice in one batch
+        click(b, deck.PASS, "1.2"),
+        click(b, deck.DISAGREE, "1.3"),  # a later click on the same answer
+        click(seeded["own"], deck.AGREE, "1.4"),
+        click(seeded["deleted"], deck.AGREE, "1.5"),
+        click(seeded["private"], deck.AGREE, "1.6"),
+        click(a, deck.PASS, "2.1", user="U0SOMEONE01"),
+    ]
+    with database.transaction() as session:
+        outcomes = [r.outcome for r in deck.apply_clicks(session, batch)]
+    assert outcomes == ["recorded", "duplicate", "recorded", "recorded", "own", "gone", "gone", "recorded"]
+    with database.transaction() as session:  # Slack's retries, in a later batch
+        again = [r.outcome for r in deck.apply_clicks(session, batch[:1] + batch[2:4])]
+    assert again == ["duplicate"] * 3
+    reader, someone = key_of(seeded, READER), key_of(seeded, "U0SOMEONE01")
+    with database.reading() as session:
+        stored = {(v.response_id, v.voter_key): v.choice for v in session.exec(select(WeighinVote)).all()}
+    assert stored == {(a, reader): deck.AGREE, (b, reader): deck.DISAGREE, (a, someone): deck.PASS}
+
+
+def test_each_person_has_a_stable_order_of_their_own_so_late_answers_are_not_always_last() -> None:
+    def order(user: str, answers: range) -> list[int]:
+        key = keys.voter_key(b"secret", 1, user)
+        return sorted(answers, key=lambda answer: keys.order_key(key, answer))
+
+    people = [f"U0PERSON{n:03d}" for n in range(30)]
+    assert order(people[0], range(1, 21)) == order(people[0], range(1, 21))  # stable
+    assert len({tuple(order(p, range(1, 21))) for p in people}) == len(people)  # different for each
+    # The latest answer (the highest id) is first for some people, not last for everyone.
+    positions = [order(p, range(1, 21)).index(20) for p in people]
+    assert min(positions) < 5
+    assert max(positions) > 15
+    # An answer added later keeps everyone's order of the earlier ones.
+    assert [x for x in order(people[1], range(1, 22)) if x != 21] == order(people[1], range(1, 21))

@@ -2,7 +2,9 @@
 thread, and the "Exclude from weigh-in" / "Include in weigh-in" message shortcuts take an off-topic answer
 out of the deck and put it back. Participants are refused both, on the server."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,3 +148,9 @@ def test_a_question_message_offers_weigh_in_open_and_closed() -> None:
     assert buttons(posted) == [("Answer privately", "7"), ("Weigh in", "q:7")]
     closed = question_blocks.closed_question_message(question_id=7, workshop_title="W", text="Why?")
     assert buttons(closed) == [("Weigh in", "q:7")]
+
+
+def test_the_manifest_declares_both_message_shortcuts_the_bot_listens_for() -> None:
+    manifest = (Path(__file__).parent.parent / "manifest.yml").read_text()
+    declared = set(re.findall(r"^\s+callback_id: (\S+)$", manifest, re.MULTILINE))  # only shortcuts have one
+    assert declared == {blocks.EXCLUDE_SHORTCUT, blocks.INCLUDE_SHORTCUT}

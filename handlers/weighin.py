@@ -52,7 +52,8 @@ class Weighin:
             await ack()
             return
         user_id, view_id, view_hash, state = opened
-        click = deck.click(self.deps, response_id, choice, user_id, str(action.get("action_ts") or ""))
+        delivery = str(action.get("action_ts") or body.get("trigger_id") or "")  # Slack's id of this click
+        click = deck.click(self.deps, response_id, choice, user_id, delivery)
         # Group commit: the ack below waits for a commit that includes this view.
         result = await asyncio.wrap_future(self.deps.writes.submit_to(deck.apply_clicks, click))
         await ack()

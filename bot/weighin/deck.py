@@ -80,7 +80,6 @@ class DeckView:
 
     state: DeckState
     title: str  # the workshop's title
-    heading: str  # the question (one-question decks) or "all questions"
     total: int  # statements this person can weigh in on
     given: int  # of which they have given a view on
     current: store.Statement | None = None
@@ -120,12 +119,11 @@ def _load(
     deck.sort(key=lambda s: keys.order_key(key, s.response_id))
     views = {rid: choice for (_, rid), choice in store.views_of(session, {workshop.id: key}).items()}
     given = [s for s in deck if s.response_id in views]
-    heading = question.text if question is not None else "All the workshop's questions"
     if state.mode == "review":
         reviewed = [Reviewed(s, views.get(s.response_id)) for s in deck]
-        return DeckView(state, workshop.title, heading, len(deck), len(given), note=note, reviewed=reviewed)
+        return DeckView(state, workshop.title, len(deck), len(given), note=note, reviewed=reviewed)
     current = next_statement(deck, views, state)
-    return DeckView(state, workshop.title, heading, len(deck), len(given), current, note)
+    return DeckView(state, workshop.title, len(deck), len(given), current, note)
 
 
 def waiting_counts(deps: Deps, session: Session, user_id: str, workshop_ids: list[int]) -> dict[int, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (registers tables)
@@ -77,8 +77,8 @@ class _PostgresSchemas:
         finally:
             engine.dispose()
         if self._structure is None:
-            self._structure = self._structure_of(schema)
             with self.admin.connect() as connection:
+                self._structure = self._structure_of(connection, schema)
                 self._sequences = list(
                     connection.execute(
                         text(
@@ -92,6 +92,8 @@ class _PostgresSchemas:
     def give_back(self, schema: str) -> None:
         """Offer a `database` test's schema for reuse: only if nothing changed its tables or holds it."""
         with self.admin.connect() as connection:
+            if self._structure_of(connection, schema) != self._structure:
+                return
             held = connection.execute(
                 text(
                     "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
@@ -99,13 +101,13 @@ class _PostgresSchemas:
                 ),
                 {"schema": f'"{schema}"'},
             ).scalar_one()
-        if held == 0 and self._structure_of(schema) == self._structure:
+        if held == 0:
             self.tabled.append(schema)
 
-    def _structure_of(self, schema: str) -> str:
-        """Every relation, column, default, constraint and index in `schema`, as one comparable text."""
-        with self.admin.connect() as connection:
-            structure = connection.execute(text(_STRUCTURE_SQL), {"schema": f'"{schema}"'}).scalar_one()
+    @staticmethod
+    def _structure_of(connection: Connection, schema: str) -> str:
+        """Every relation, column, default, constraint, index and trigger in `schema`, as one text."""
+        structure = connection.execute(text(_STRUCTURE_SQL), {"schema": f'"{schema}"'}).scalar_one()
         return str(structure).replace(schema, "<schema>")  # index and key definitions name their schema
 
     def drop_all(self) -> None:
@@ -116,24 +118,23 @@ class _PostgresSchemas:
 
 
 _STRUCTURE_SQL = """
+WITH rel AS (SELECT oid, relname, relkind FROM pg_class WHERE relnamespace = CAST(:schema AS regnamespace))
 SELECT coalesce(string_agg(item, E'\\n' ORDER BY item), '') FROM (
-    SELECT 'rel ' || c.relname || ' ' || c.relkind::text AS item
-    FROM pg_class c WHERE c.relnamespace = CAST(:schema AS regnamespace)
+    SELECT 'rel ' || relname || ' ' || relkind::text AS item FROM rel
   UNION ALL
-    SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+    SELECT 'col ' || rel.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
            || ' ' || a.attnotnull::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE c.relnamespace = CAST(:schema AS regnamespace) AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE a.attnum > 0 AND NOT a.attisdropped
   UNION ALL
-    SELECT 'con ' || conname || ' ' || pg_get_constraintdef(oid)
-    FROM pg_constraint WHERE connamespace = CAST(:schema AS regnamespace)
+    SELECT 'con ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+    FROM rel JOIN pg_constraint c ON c.conrelid = rel.oid
   UNION ALL
-    SELECT 'idx ' || indexname || ' ' || indexdef FROM pg_indexes
-    WHERE schemaname = (SELECT nspname FROM pg_namespace WHERE oid = CAST(:schema AS regnamespace))
+    SELECT 'idx ' || relname || ' ' || pg_get_indexdef(oid) FROM rel WHERE relkind = 'i'
   UNION ALL
-    SELECT 'trg ' || tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-    WHERE c.relnamespace = CAST(:schema AS regnamespace)
+    SELECT 'trg ' || rel.relname || ' ' || t.tgname FROM rel JOIN pg_trigger t ON t.tgrelid = rel.oid
+    WHERE NOT t.tgisinternal  -- a foreign key's own triggers are named after their oids
 ) AS structure
 """
 

@@ -28,74 +28,89 @@ def cosine_distances(vectors: npt.NDArray[np.float64]) -> npt.NDArray[np.float64
     return distances
 
 
-def merge_history(distances: npt.NDArray[np.float64]) -> list[tuple[int, ...]]:
-    """The labelling of every point after each merge, from n clusters down to one: entry m is the
-    partition with n − m clusters, each point labelled by the smallest index in its cluster."""
+def merges(distances: npt.NDArray[np.float64]) -> list[tuple[int, int]]:
+    """The n − 1 merges of average-linkage clustering, in order: (kept, merged-away) cluster ids, a cluster
+    being named by the smallest index in it."""
     import numpy as np
 
     n = len(distances)
     linkage = distances.astype(np.float64, copy=True)
     np.fill_diagonal(linkage, np.inf)
     sizes = np.ones(n)
-    active = np.ones(n, dtype=bool)
-    labels = list(range(n))
-    history = [tuple(labels)]
+    history: list[tuple[int, int]] = []
     for _ in range(n - 1):
-        masked = np.where(active[:, None] & active[None, :], linkage, np.inf)
-        flat = int(np.argmin(masked))  # the first minimum in row-major order: ties go to the lowest pair
+        flat = int(np.argmin(linkage))  # the first minimum in row-major order: ties go to the lowest pair
         i, j = divmod(flat, n)
         keep, gone = min(i, j), max(i, j)
         # Lance–Williams for average linkage: the size-weighted mean of the two merged clusters' distances.
         merged = (sizes[keep] * linkage[keep] + sizes[gone] * linkage[gone]) / (sizes[keep] + sizes[gone])
         linkage[keep, :] = merged
         linkage[:, keep] = merged
+        linkage[gone, :] = np.inf
+        linkage[:, gone] = np.inf
         linkage[keep, keep] = np.inf
         sizes[keep] += sizes[gone]
-        active[gone] = False
-        labels = [keep if label == gone else label for label in labels]
-        history.append(tuple(labels))
+        history.append((keep, gone))
     return history
 
 
-def silhouette(distances: npt.NDArray[np.float64], labels: tuple[int, ...]) -> float:
-    """Mean silhouette (Rousseeuw 1987) over all points; a point alone in its cluster scores 0, as in
-    scikit-learn, so a partition that leaves many answers on their own is not rewarded for it."""
+def choose_partition(distances: npt.NDArray[np.float64], min_size: int) -> tuple[int, ...]:
+    """The cut of the dendrogram to show, as a cluster id per point.
+
+    Of all the cuts with 2 … min(MAX_THEMES, n // min_size) themes (clusters of at least `min_size`
+    answers; smaller clusters become "Other points"), the one with the best theme silhouette; ties go to
+    the more merged cut. When no cut has two themes, the most merged cut with one; else one cluster.
+    """
     import numpy as np
 
-    clusters = sorted(set(labels))
-    if len(clusters) < 2:
-        return -1.0
-    column = {label: c for c, label in enumerate(clusters)}
-    membership = np.zeros((len(labels), len(clusters)))
-    membership[np.arange(len(labels)), [column[label] for label in labels]] = 1.0
-    sizes = membership.sum(axis=0)
-    own = membership.astype(bool)
-    totals = distances @ membership  # each point's summed distance to each cluster
-    own_size = sizes[own.argmax(axis=1)]
-    within = np.where(own_size > 1, totals[own] / np.maximum(own_size - 1, 1), 0.0)
-    nearest_other = np.where(own, np.inf, totals / sizes).min(axis=1)
-    denominator = np.maximum(within, nearest_other)
-    safe = np.where(denominator > 0, denominator, 1.0)
-    scores = np.where((own_size > 1) & (denominator > 0), (nearest_other - within) / safe, 0.0)
-    return float(scores.mean())
-
-
-def choose_partition(distances: npt.NDArray[np.float64], min_size: int) -> tuple[int, ...]:
-    """The partition to show: of all the cuts of the dendrogram that give 2 … min(MAX_THEMES, n // min_size)
-    clusters of at least `min_size` answers (smaller clusters stay in the partition and become "Other
-    points"), the one with the best mean silhouette; ties go to the more merged cut. When no cut has two
-    themes, the most merged cut with one, else everything in one cluster."""
     n = len(distances)
     cap = min(MAX_THEMES, n // min_size)
+    labels = np.arange(n)
+    sizes = np.ones(n)
+    totals = distances.astype(np.float64, copy=True)  # column c: each point's summed distance to cluster c
     best: tuple[int, ...] | None = None
-    best_score = -2.0
+    best_score = -np.inf
     single_theme: tuple[int, ...] | None = None
-    for labels in merge_history(distances):  # from the finest partition to the coarsest
-        themes = sum(1 for label in set(labels) if labels.count(label) >= min_size)
+    for keep, gone in merges(distances):
+        labels[labels == gone] = keep
+        sizes[keep] += sizes[gone]
+        sizes[gone] = 0
+        totals[:, keep] += totals[:, gone]
+        totals[:, gone] = 0
+        themes = int((sizes >= min_size).sum())
         if themes == 1:
-            single_theme = labels
+            single_theme = tuple(int(label) for label in labels)
         if 2 <= themes <= cap:
-            score = silhouette(distances, labels)
+            score = theme_silhouette(labels, sizes, totals, min_size)
             if score >= best_score - 1e-12:
-                best, best_score = labels, max(score, best_score)
+                best, best_score = tuple(int(label) for label in labels), max(score, best_score)
     return best or single_theme or (0,) * n
+
+
+def theme_silhouette(
+    labels: npt.NDArray[np.int_],
+    sizes: npt.NDArray[np.float64],
+    totals: npt.NDArray[np.float64],
+    min_size: int,
+) -> float:
+    """Mean silhouette (Rousseeuw 1987) over all points, with only themes counting as clusters: a point of a
+    theme scores (b − a) / max(a, b), a its mean distance to its own theme and b to the nearest other theme;
+    a point left in Other points scores 0. Plain silhouette would reward cuts into many pairs, which are
+    tight but are not themes (deliberation-measures.md §6: "silhouette favours tiny clusters")."""
+    import numpy as np
+
+    is_theme = sizes >= min_size
+    own_size = sizes[labels]
+    in_theme = is_theme[labels]
+    rows = np.arange(len(labels))
+    within = totals[rows, labels] / np.maximum(own_size - 1, 1)
+    means = np.where(is_theme[None, :], totals / np.maximum(sizes, 1)[None, :], np.inf)
+    means[rows, labels] = np.inf
+    nearest_other = means.min(axis=1)
+    denominator = np.maximum(within, nearest_other)
+    scores = np.where(
+        in_theme & (denominator > 0),
+        (nearest_other - within) / np.where(denominator > 0, denominator, 1),
+        0.0,
+    )
+    return float(scores.mean())

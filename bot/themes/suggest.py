@@ -89,11 +89,13 @@ def _prepare(
     known_names: Collection[str],
     redact: Collection[str],
 ) -> _Answers:
-    unigram_stems = [[occurrence.term for occurrence in terms.unigrams(answer.text)] for answer in ordered]
+    label_terms = tuple(tuple(terms.terms_with_bigrams(answer.text)) for answer in ordered)
+    # Themes are found on single stems; pairs of stems only help to name them (§2.3: 1–2-grams clustered worse).
+    unigram_stems = [[o.term for o in occurrences if " " not in o.term] for occurrences in label_terms]
     return _Answers(
         inputs=ordered,
         vectors=vectors.tfidf(unigram_stems),
-        label_terms=tuple(tuple(terms.terms_with_bigrams(answer.text)) for answer in ordered),
+        label_terms=label_terms,
         quotable=tuple(
             answer.id not in unquotable and quote(answer.text, known_names, redact) is not None
             for answer in ordered

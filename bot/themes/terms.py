@@ -5,9 +5,11 @@ from ("city deal"), so a label can show the form people actually wrote.
 """
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from bot.themes.quotes import strip_identifying
 
@@ -90,12 +92,22 @@ def _content_runs(text: str) -> list[list[tuple[str, str]]]:
     return runs
 
 
-@cache
 def _stemmer() -> Callable[[str], str]:
-    # Built on first use, not at import; Snowball's English stemmer is pure Python, deterministic and
-    # keeps no state between words.
+    return _stem
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    # A memo of a pure function: a question's answers repeat their words, and Snowball is pure Python.
+    stemmer, lock = _english_stemmer()
+    with lock:  # a Snowball stemmer keeps the word being stemmed on itself: one word at a time
+        stemmed: str = stemmer.stemWord(word)
+    return stemmed
+
+
+@cache
+def _english_stemmer() -> tuple[Any, threading.Lock]:
+    # Built on first use, not at import (digests are compiled on worker threads, hence the lock).
     import snowballstemmer  # type: ignore[import-untyped]  # no py.typed; one function is used
 
-    english = snowballstemmer.stemmer("english")
-    stem: Callable[[str], str] = english.stemWord
-    return stem
+    return snowballstemmer.stemmer("english"), threading.Lock()

@@ -8,9 +8,11 @@ words, and quotes that are members and quotable.
 
 import random
 import re
+import socket
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from math import comb
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +24,7 @@ from bot.themes import (
     QUOTE_MAX_CHARS,
     SuggestedThemes,
     ThemeInput,
+    embeddings,
     quote,
     suggest_themes,
 )
@@ -80,12 +83,14 @@ def test_hand_labelled_answers_get_suggested_themes_and_the_agreement_is_reporte
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     answers = cambridge_inputs()
-    suggested = suggest_themes(answers)
+    suggested = suggest_themes(answers, use_embeddings=False)
 
     assert_well_formed(answers, suggested, set())
     ari = adjusted_rand_index(hand_labels(), suggested_labels(suggested))
     text = {answer.id: answer.text for answer in answers}
-    report = [f"\nadjusted Rand index against the hand labels: {ari:.2f} ({len(answers)} answers)"]
+    report = [
+        f"\nadjusted Rand index against the hand labels, TF-IDF only: {ari:.2f} ({len(answers)} answers)"
+    ]
     for theme in suggested.themes:
         quoted = [text[i] for i in theme.quote_ids]
         report.append(f"  {theme.label!r}: {len(theme.answer_ids)} answers, quoted: {quoted}")
@@ -294,3 +299,50 @@ def test_an_overlong_answer_with_no_sentence_boundary_in_the_limit_is_not_quotab
 
 def test_an_empty_answer_is_not_quotable() -> None:
     assert quote(" \n ") is None
+
+
+# The optional static embedding (`pip install 'roundtable[embeddings]'`); skipped without the extra.
+
+
+def test_with_the_embeddings_extra_themes_stay_deterministic_and_the_agreement_is_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("wordllama")
+    answers = cambridge_inputs()
+    shuffled = answers.copy()
+    random.Random(4).shuffle(shuffled)
+
+    suggested = suggest_themes(answers, use_embeddings=True)
+
+    assert suggest_themes(shuffled, use_embeddings=True) == suggested
+    assert_well_formed(answers, suggested, set())
+    ari = adjusted_rand_index(hand_labels(), suggested_labels(suggested))
+    with capsys.disabled():
+        print(f"\nadjusted Rand index with the static embedding: {ari:.2f}")  # noqa: T201
+    assert ari > 0.0, "no better than chance"
+
+
+def test_without_the_embeddings_extra_themes_need_nothing_but_the_base_install() -> None:
+    if embeddings.available():
+        pytest.skip("the embeddings extra is installed")
+
+    assert suggest_themes(cambridge_inputs()) == suggest_themes(cambridge_inputs(), use_embeddings=False)
+
+
+def test_the_static_embedding_loads_from_its_wheel_with_no_network_and_no_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("wordllama")
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the embedding tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    embeddings._model.cache_clear()
+
+    vectors = embeddings.embed(["The city deal gave the money.", ""])
+
+    assert vectors.shape[0] == 2
+    assert list(tmp_path.iterdir()) == []

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.themes import clustering, terms, vectors
+from bot.themes import clustering, embeddings, terms, vectors
 from bot.themes.model import (
     MIN_ANSWERS_FOR_THEMES,
     MIN_THEME_SIZE,
@@ -22,7 +22,7 @@ from bot.themes.model import (
     SuggestedThemes,
     ThemeInput,
 )
-from bot.themes.quotes import quote
+from bot.themes.quotes import quote, strip_identifying
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,16 +52,21 @@ def suggest_themes(
     *,
     known_names: Collection[str] = (),
     redact: Collection[str] = (),
+    use_embeddings: bool | None = None,
 ) -> SuggestedThemes:
     """Themes for one question's answers; fewer than MIN_ANSWERS_FOR_THEMES answers give none.
 
     Quotes are chosen only among answers that are not in `unquotable` and that `quote` accepts with
     `known_names` and `redact`; a label never shows a word of a known name or a redacted organisation.
+    `use_embeddings`: join the static embedding of the `embeddings` extra to TF-IDF; None (the default)
+    uses it when installed, so one installation always gives the same themes.
     """
     ordered = tuple(sorted(answers, key=lambda answer: (answer.created_at, answer.id)))
     if len(ordered) < MIN_ANSWERS_FOR_THEMES:
         return SuggestedThemes((), tuple(answer.id for answer in ordered))
-    prepared = _prepare(ordered, set(unquotable), known_names, redact)
+    if use_embeddings is None:
+        use_embeddings = embeddings.available()
+    prepared = _prepare(ordered, set(unquotable), known_names, redact, use_embeddings)
     partition = clustering.choose_partition(clustering.cosine_distances(prepared.vectors), MIN_THEME_SIZE)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(partition):
@@ -88,19 +93,36 @@ def _prepare(
     unquotable: set[int],
     known_names: Collection[str],
     redact: Collection[str],
+    use_embeddings: bool,
 ) -> _Answers:
     label_terms = tuple(tuple(terms.terms_with_bigrams(answer.text)) for answer in ordered)
     # Themes are found on single stems; pairs of stems only help to name them (§2.3: 1–2-grams clustered worse).
     unigram_stems = [[o.term for o in occurrences if " " not in o.term] for occurrences in label_terms]
     return _Answers(
         inputs=ordered,
-        vectors=vectors.tfidf(unigram_stems),
+        vectors=_vectors(ordered, unigram_stems, use_embeddings),
         label_terms=label_terms,
         quotable=tuple(
             answer.id not in unquotable and quote(answer.text, known_names, redact) is not None
             for answer in ordered
         ),
     )
+
+
+def _vectors(
+    ordered: tuple[ThemeInput, ...], unigram_stems: list[list[str]], use_embeddings: bool
+) -> npt.NDArray[np.float64]:
+    """TF-IDF rows, or TF-IDF and the static embedding side by side with equal weight (§2.3's best)."""
+    import numpy as np
+
+    lexical = vectors.tfidf(unigram_stems)
+    if not use_embeddings:
+        return lexical
+    semantic = embeddings.embed([strip_identifying(answer.text) for answer in ordered])
+    joined = np.hstack([lexical, semantic])
+    norms = np.linalg.norm(joined, axis=1, keepdims=True)
+    normalised: npt.NDArray[np.float64] = joined / np.where(norms > 0, norms, 1.0)
+    return normalised
 
 
 def _labels(

@@ -137,6 +137,16 @@ def test_fewer_than_six_answers_get_no_themes_and_are_all_other_points(count: in
     assert suggested == SuggestedThemes((), tuple(answer.id for answer in answers))
 
 
+def test_two_answers_with_one_id_are_refused() -> None:
+    answers = cambridge_inputs()
+    answers.append(
+        ThemeInput(answers[0].id, "A second answer with the first one's id.", answers[-1].created_at)
+    )
+
+    with pytest.raises(ValueError, match="its own id"):
+        suggest_themes(answers)
+
+
 def test_answers_too_unlike_any_theme_are_other_points() -> None:
     answers = cambridge_inputs()
     unrelated = [

@@ -54,7 +54,7 @@ def suggest_themes(
     redact: Collection[str] = (),
     use_embeddings: bool | None = None,
 ) -> SuggestedThemes:
-    """Themes for one question's answers; fewer than MIN_ANSWERS_FOR_THEMES answers give none.
+    """Themes for one question's answers (ids distinct); fewer than MIN_ANSWERS_FOR_THEMES answers give none.
 
     Quotes are chosen only among answers that are not in `unquotable` and that `quote` accepts with
     `known_names` and `redact`; a label never shows a word of a known name or a redacted organisation.
@@ -62,6 +62,8 @@ def suggest_themes(
     uses it when installed, so one installation always gives the same themes.
     """
     ordered = tuple(sorted(answers, key=lambda answer: (answer.created_at, answer.id)))
+    if len({answer.id for answer in ordered}) != len(ordered):
+        raise ValueError("each answer must have its own id")
     if len(ordered) < MIN_ANSWERS_FOR_THEMES:
         return SuggestedThemes((), tuple(answer.id for answer in ordered))
     if use_embeddings is None:

@@ -164,7 +164,12 @@ def _label(
         if " " not in term:
             # A phrase stands in for its word when at least half the answers using the word use the phrase.
             phrases = [p for p in ranked if " " in p and term in p.split() and 2 * counts[p] >= counts[term]]
-            term = max(phrases, key=lambda p: (counts[p], weights[p]), default=term)
+            # Of equally common phrases, the one whose words are themselves the most distinctive.
+            term = max(
+                phrases,
+                key=lambda p: (counts[p], weights[p], sum(weights.get(word, 0.0) for word in p.split())),
+                default=term,
+            )
         if any(_overlap(term, other) for other in chosen):
             continue
         chosen.append(term)

@@ -25,6 +25,7 @@ from storage.models import (
     Question,
     Response,
     Vote,
+    WeighinVote,
     Workshop,
 )
 
@@ -118,6 +119,24 @@ def add_reason(
     at: datetime = T0,
 ) -> None:
     session.add(PollReason(poll_id=poll.id, voter_key=voter_key, user_id=user_id, text=text, created_at=at))
+
+
+def weighin_votes(session: Session, response: Response, choices: dict[str, int]) -> None:
+    """Weigh-in views on one answer, by voter key (+1 agree, -1 disagree, 0 pass), as the deck stores them."""
+    session.flush()  # the answer needs its id
+    question = session.get(Question, response.question_id)
+    assert question is not None
+    assert response.id is not None
+    session.add_all(
+        WeighinVote(workshop_id=question.workshop_id, response_id=response.id, voter_key=key, choice=choice)
+        for key, choice in choices.items()
+    )
+
+
+def tally(agree: int = 0, disagree: int = 0, passed: int = 0, *, prefix: str = "wkey") -> dict[str, int]:
+    """Views by distinct voter keys: the first `agree` agree, then `disagree` disagree, then `passed` pass."""
+    choices = [1] * agree + [-1] * disagree + [0] * passed
+    return {f"{prefix}{index:02d}": choice for index, choice in enumerate(choices)}
 
 
 def every_format(digest: Digest) -> dict[str, str]:

@@ -314,8 +314,9 @@ def _polis_export(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"cannot write the Pol.is export to {directory}: it is a file, not a directory")
     if not directory.exists() and not directory.parent.is_dir():
         raise CliError(f"cannot write the Pol.is export to {directory}: no such directory {directory.parent}")
-    for name in FILES:
-        _check_output(directory / name, settings)
+    if directory.is_dir():  # a new directory cannot hold the database or the secret
+        for name in FILES:
+            _check_output(directory / name, settings)
     db = open_database(settings)
     try:
         files = export_polis(db, args.slug, phase=args.phase)

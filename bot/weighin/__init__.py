@@ -4,5 +4,5 @@ The public face is `bot.weighin.measures`: build a `VoteMatrix` (`VoteMatrix.fro
 `compute_measures`, which returns frozen `Measures` (per statement seen / agree / disagree / pass,
 majority, uncertain, divided, raised-but-not-tested, group-aware consensus; and the opinion groups with
 their representative statements). Pure and Slack-free: no storage, no I/O; the same votes always give the
-same result. Not yet used by the bot (the deck, storage and digest are the rest of issue 13).
+same result. The digest uses it (`bot/digest/weighin.py`, `bot/digest/polis_export.py`).
 """

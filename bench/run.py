@@ -1,21 +1,23 @@
 """Roundtable's benchmark, one command: every scenario against the real server, then one table.
 
-    python bench/run.py [--postgres | --both] [--quick] [--duration 20] [--only abcde] [--markdown]
+    python bench/run.py [--postgres | --both] [--quick] [--duration 20] [--only abcdef] [--markdown]
 
 See bench/README.md for what each scenario does and the targets it is judged against.
 """
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `roundtable` runs (bot/runtime/cli.py main)
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 
-from bench import digest_runner, drivers, scenarios  # noqa: E402
+from bench import digest_runner, drivers, scenarios, weighin_bench  # noqa: E402
 from bench.fakes import FakeSlack, ResponseSink  # noqa: E402
 
 QUICK = {"duration": 5.0, "warmup": 1.0}
@@ -47,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--connections", default=None, help="comma-separated concurrency levels (default 50,200)"
     )
-    parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. ab or e (default abcde)")
+    parser.add_argument("--only", default="abcdef", help="scenarios to run, e.g. ab or e (default abcdef)")
     parser.add_argument(
         "--driver", choices=("wrk", "python"), help="load driver (default wrk when installed)"
     )
@@ -85,6 +87,11 @@ def digest_sizes(args: argparse.Namespace) -> list[int]:
     return [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
 
 
+def weighin_sizes(args: argparse.Namespace) -> list[tuple[int, int]]:
+    """(statements, participants) for (f): two sizes 4× apart in votes, so growth shows."""
+    return [(25, 25), (50, 50)] if args.smoke else [(500, 500), (1_000, 1_000)]
+
+
 def main(argv: list[str] | None = None) -> dict[str, object]:
     args = parse_args(argv)
     options = options_from(args)
@@ -110,7 +117,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     if "d" in args.only:
         _log("(d) digest")
         digests = digest_runner.run(digest_sizes(args))
-    report.update(loads=loads, bursts=bursts, fans=fans, digests=digests)
+    weighins = []
+    if "f" in args.only:
+        _log("(f) weigh-in measures")
+        weighins = weighin_bench.run(weighin_sizes(args))
+    report.update(loads=loads, bursts=bursts, fans=fans, digests=digests, weighins=weighins)
     print_report(report, markdown=args.markdown)
     _log(f"done in {time.monotonic() - started:.0f} s")
     return report
@@ -290,6 +301,30 @@ def print_report(report: dict[str, object], *, markdown: bool) -> None:
                 ]
             )
             previous[d.fmt] = d
+        print(_table(headers, rows, markdown))
+    weighins: list[weighin_bench.WeighinRow] = report.get("weighins", [])  # type: ignore[assignment]
+    if weighins:
+        print(
+            "\n(f) weigh-in measures (compute_measures, in process) — target: 1,000 × 1,000 < 2 s, linear-ish\n"
+        )
+        headers = ["statements", "participants", "votes", "seconds", "time ×prev", "groups", "target"]
+        rows, last = [], None
+        for w in weighins:
+            growth = f"{w.seconds / last.seconds:.1f}× for {w.votes / last.votes:.1f}× votes" if last else ""
+            big = w.statements >= 1_000 and w.participants >= 1_000
+            target = ("met" if w.seconds < 2 else "MISSED") if big else ""
+            rows.append(
+                [
+                    f"{w.statements:,}",
+                    f"{w.participants:,}",
+                    f"{w.votes:,}",
+                    f"{w.seconds:.3f}",
+                    growth,
+                    str(w.groups),
+                    target,
+                ]
+            )
+            last = w
         print(_table(headers, rows, markdown))
 
 

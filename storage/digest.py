@@ -1,7 +1,7 @@
 """Read everything one workshop's digest needs in a fixed number of queries, as plain rows.
 
-Eight queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
-poll reasons, invitees): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
+Nine queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
+poll reasons, invitees, weigh-in votes): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
 ORM entities, so 100,000 responses cost tuples rather than identity-mapped objects.
 """
 
@@ -23,6 +23,7 @@ from storage.models import (
     Question,
     Response,
     Vote,
+    WeighinVote,
     Workshop,
 )
 
@@ -61,6 +62,8 @@ class ResponseRow(NamedTuple):
     created_at: datetime
     edited_at: datetime | None
     source: str  # thread | broadcast | private | backfill
+    id: int
+    excluded_from_deck: bool  # taken out of the weigh-in deck; still an answer in the transcript
 
 
 class PollRow(NamedTuple):
@@ -97,6 +100,14 @@ class ReasonRow(NamedTuple):
     created_at: datetime
 
 
+class WeighinVoteRow(NamedTuple):
+    """One anonymous weigh-in view: no user id, no time (see `storage.models.WeighinVote`)."""
+
+    response_id: int
+    voter_key: str
+    choice: int  # +1 agree, -1 disagree, 0 pass
+
+
 class InviteeRow(NamedTuple):
     user_id: str
     sector: str | None
@@ -111,6 +122,7 @@ class WorkshopData(NamedTuple):
     votes: Sequence[VoteRow]
     reasons: Sequence[ReasonRow]  # by poll, oldest first
     invitees: Sequence[InviteeRow]
+    weighin_votes: Sequence[WeighinVoteRow] = ()  # on this workshop's answers, by answer then voter key
 
 
 def load_workshop_data(
@@ -172,6 +184,13 @@ def load_workshop_data(
         .where(col(Invitee.workshop_id) == workshop.id)
         .order_by(col(Invitee.id))
     ).all()
+    # Votes carry no time, so `since`/`until` cannot filter them; the compiler keeps only the votes on
+    # the answers it shows.
+    weighin_votes = session.execute(
+        select(*_columns(WeighinVoteRow, WeighinVote))
+        .where(col(WeighinVote.workshop_id) == workshop.id)
+        .order_by(col(WeighinVote.response_id), col(WeighinVote.voter_key))
+    ).all()
     return WorkshopData(
         workshop=workshop,
         questions=[QuestionRow(*row) for row in questions],
@@ -181,6 +200,7 @@ def load_workshop_data(
         votes=[VoteRow(*row) for row in votes],
         reasons=[ReasonRow(*row) for row in reasons],
         invitees=[InviteeRow(*row) for row in invitees],
+        weighin_votes=[WeighinVoteRow(*row) for row in weighin_votes],
     )
 
 

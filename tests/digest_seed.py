@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pdf_text import pdf_text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.digest import CSV_TABLES, render, summary_blocks
 from bot.digest.model import Digest
@@ -25,6 +25,7 @@ from storage.models import (
     Question,
     Response,
     Vote,
+    WeighinVote,
     Workshop,
 )
 
@@ -118,6 +119,40 @@ def add_reason(
     at: datetime = T0,
 ) -> None:
     session.add(PollReason(poll_id=poll.id, voter_key=voter_key, user_id=user_id, text=text, created_at=at))
+
+
+def weighin_votes(session: Session, response: Response, choices: dict[str, int]) -> None:
+    """Weigh-in views on one answer, by voter key (+1 agree, -1 disagree, 0 pass), as the deck stores them."""
+    session.flush()  # the answer needs its id
+    question = session.get(Question, response.question_id)
+    assert question is not None
+    assert response.id is not None
+    session.add_all(
+        WeighinVote(workshop_id=question.workshop_id, response_id=response.id, voter_key=key, choice=choice)
+        for key, choice in choices.items()
+    )
+
+
+def tally(agree: int = 0, disagree: int = 0, passed: int = 0, *, prefix: str = "wkey") -> dict[str, int]:
+    """Views by distinct voter keys: the first `agree` agree, then `disagree` disagree, then `passed` pass."""
+    choices = [1] * agree + [-1] * disagree + [0] * passed
+    return {f"{prefix}{index:02d}": choice for index, choice in enumerate(choices)}
+
+
+def seed_sample_weighin(database: Database, slug: str = "grid") -> None:
+    """Weigh-in views on every answer of the sample (after `seed_sample`), by the sample's voter keys,
+    including the deleted answer's; enough voters and statements for the measures to say something."""
+    with database.transaction() as s:
+        workshop = s.exec(select(Workshop).where(Workshop.slug == slug)).one()
+        answers = s.exec(
+            select(Response)
+            .join(Question)
+            .where(Question.workshop_id == workshop.id)
+            .order_by(col(Response.id))
+        ).all()
+        keys = sorted(VOTER_KEYS.values())
+        for index, answer in enumerate(answers):
+            weighin_votes(s, answer, {key: (1, -1, 0)[(index + n) % 3] for n, key in enumerate(keys)})
 
 
 def every_format(digest: Digest) -> dict[str, str]:

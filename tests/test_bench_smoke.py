@@ -41,8 +41,9 @@ def test_every_scenario_runs_at_tiny_size_and_stores_each_request_once(
     [(_, fan)] = report["fans"]  # type: ignore[misc]
     assert (fan.posted, fan.duplicates, fan.failed) == (fan.questions, 0, 0)
     assert {(row.fmt, row.responses) for row in report["digests"]} == {("html", 300), ("json", 300)}  # type: ignore[attr-defined]
+    assert [(row.statements, row.participants) for row in report["weighins"]] == [(25, 25), (50, 50)]  # type: ignore[attr-defined]
     printed = capsys.readouterr().out
-    for heading in ("(a) vote clicks", "(c) burst", "(e) scheduler fan-out", "(d) digest"):
+    for heading in ("(a) vote clicks", "(c) burst", "(e) scheduler fan-out", "(d) digest", "(f) weigh-in"):
         assert heading in printed
 
 

@@ -10,16 +10,25 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from digest_seed import REASON_TEXTS, USERS, add_poll, add_reason, add_response, seed_sample, vote
+from digest_seed import (
+    REASON_TEXTS,
+    USERS,
+    add_poll,
+    add_reason,
+    add_response,
+    seed_sample,
+    vote,
+    weighin_votes,
+)
 from fakeslack import FakeSlack
 from slack_requests import SlackSender, slash_command
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.digest.delivery import Destination, DigestRefused, deliver, request_digest
 from bot.runtime.deps import Deps, build_deps
 from bot.runtime.settings import load_settings
 from storage.db import Database
-from storage.models import PollState, Question, ResponseSource, Role, RoleName, Workshop
+from storage.models import PollState, Question, Response, ResponseSource, Role, RoleName, Workshop
 from tests.botserver import bot_settings
 
 ORGANISER = "U0ORGAN001"
@@ -63,6 +72,26 @@ def test_organiser_gets_the_summary_by_dm_and_the_digest_as_files(deps: Deps, fa
     html = next(fake_slack.uploads[i] for i, r in fake_slack.files.items() if r["name"].endswith(".html"))
     assert b"Interconnectors &amp; demand response" in html
     assert b"U0ADA001" not in html  # Chatham House: no ids, no names
+
+
+def test_a_weighed_in_digest_sends_its_verdicts_in_the_summary_and_the_unlabelled_map_as_a_file(
+    deps: Deps, fake_slack: FakeSlack
+) -> None:
+    with deps.db.transaction() as session:
+        answers = session.exec(select(Response).where(col(Response.deleted_at).is_(None))).all()
+        for index, answer in enumerate(answers):
+            camp_b = -1 if index % 2 else 1  # camp A agrees with everything, camp B only with the first
+            views = {f"campa{n:02d}": 1 for n in range(10)} | {f"campb{n:02d}": camp_b for n in range(8)}
+            weighin_votes(session, answer, views)
+    deliver(deps, request_digest(deps, ORGANISER, "grid", "C0ELSEWHERE", None))
+    [summary] = fake_slack.calls("chat.postMessage")
+    blocks = json.dumps(summary.params["blocks"], ensure_ascii=False)
+    assert "*Weigh-in*" in blocks
+    assert "Most agreed: “Storage, as a participant said”" in blocks
+    names = {record["name"] for record in fake_slack.files.values()}
+    assert "grid-opinion-map.png" in names
+    for file_id in fake_slack.files:
+        assert b"campa0" not in fake_slack.uploads[file_id]
 
 
 def test_the_workshop_defaults_to_the_one_bound_to_the_channel(deps: Deps) -> None:

@@ -244,3 +244,18 @@ def test_a_light_voter_is_scaled_out_from_the_centre_by_the_root_of_statements_o
     place = {m: p for g in groups.groups for m, p in zip(g.members, g.points, strict=True)}
     # Along the first component (the camps' axis); the second is p00's own odd pattern.
     assert place["p00"][0] / place["p02"][0] == pytest.approx(math.sqrt(14 / 7) / 2, rel=0.05)
+
+
+def test_large_rooms_get_the_same_principal_axes_from_subspace_iteration_as_from_an_exact_svd() -> None:
+    from bench.weighin_bench import matrix
+    from bot.weighin.groups import EXACT_SVD_LIMIT, _top_components
+
+    votes = matrix(EXACT_SVD_LIMIT + 50, EXACT_SVD_LIMIT + 100)
+    cells = votes.cells
+    voted = ~np.isnan(cells)
+    centred = np.where(voted, cells - np.nansum(cells, axis=0) / voted.sum(axis=0), 0.0)
+    _, _, exact = np.linalg.svd(centred, full_matrices=False)
+    approximate = _top_components(centred, 2)
+    # The camp axis (first) must match; compare up to sign.
+    assert abs(abs(float(approximate[0] @ exact[0])) - 1) < 1e-6
+    assert np.array_equal(approximate, _top_components(centred, 2))  # deterministic

@@ -10,7 +10,7 @@ so importing the web app does not load either (tests/test_lazy_imports.py).
 from collections.abc import Callable
 
 from bot.digest.audience import Audience
-from bot.digest.charts import poll_chart_png
+from bot.digest.charts import opinion_map_png, poll_chart_png
 from bot.digest.compile import DigestError, WorkshopNotFound, compile_digest
 from bot.digest.model import Digest, PollSection
 from bot.digest.render_csv import TABLES as CSV_TABLES
@@ -61,6 +61,7 @@ __all__ = [
     "PollSection",
     "WorkshopNotFound",
     "compile_digest",
+    "opinion_map_png",
     "poll_chart_png",
     "render",
     "summary_blocks",

@@ -10,7 +10,7 @@ import io
 import textwrap
 
 from bot.digest.glyphs import printable
-from bot.digest.model import PollSection
+from bot.digest.model import OpinionGroupsSection, PollSection
 
 BAR_COLOUR = "#3a6ea5"
 MAX_LABEL = 60
@@ -54,6 +54,36 @@ def poll_chart_png(poll: PollSection) -> bytes:
     title = title if len(title) <= 90 else title[:89] + "…"
     axes.set_title("\n".join(textwrap.wrap(title.replace("$", r"\$"), 60)), fontsize=11, loc="left")
     axes.set_xlabel(f"{poll.total_voters:,} voters", fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def opinion_map_png(groups: OpinionGroupsSection) -> bytes:
+    """The opinion map (see `opinion_map`): unlabelled dots coloured by group, a legend of sizes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from bot.digest.opinion_map import colour
+
+    figure = Figure(figsize=(5, 5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for group in groups.groups:
+        points = [(x, y) for x, y, label in groups.points if label == group.label]
+        axes.scatter(
+            [p[0] for p in points],
+            [p[1] for p in points],
+            s=40,
+            color=colour(group.label),
+            alpha=0.8,
+            label=f"Group {group.label} ({group.size:,})",
+        )
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.legend(loc="best", fontsize=9)
+    axes.set_title("Opinion map: one dot per person, by how they voted", fontsize=10, loc="left")
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})

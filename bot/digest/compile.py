@@ -23,11 +23,13 @@ from bot.digest.model import (
     PhaseCount,
     QuestionSection,
     ResponseItem,
+    StatementItem,
 )
 from bot.digest.pairs import pair_shifts
 from bot.digest.polls import Disclosure, poll_sections
 from bot.digest.sectors import sector_labels
 from bot.digest.slacktext import mention_renderer, render_slack_text
+from bot.digest.weighin import compile_weighin
 from storage.db import Database
 from storage.digest import (
     PHASES,
@@ -144,7 +146,15 @@ def build_digest(
         withheld=withheld,
     )
 
-    questions = _questions(data.questions, data.responses, zone, disclosure, invited, len(participants))
+    weighin = compile_weighin(
+        data.responses,
+        data.weighin_votes,
+        lambda text: render_slack_text(text, disclosure.mention),
+        workshop.sector_min_group,
+    )
+    questions = _questions(
+        data.questions, data.responses, zone, disclosure, invited, len(participants), weighin.statements
+    )
     polls, poll_ids = poll_sections(data.polls, data.options, data.votes, data.reasons, disclosure)
     return Digest(
         slug=workshop.slug,
@@ -173,6 +183,8 @@ def build_digest(
         sector_tagging=workshop.sector_tagging,
         sector_min_group=workshop.sector_min_group,
         audience=audience,
+        opinion_groups=weighin.opinion_groups,
+        weighin_votes=weighin.votes,
     )
 
 
@@ -195,6 +207,7 @@ def _questions(
     disclosure: Disclosure,
     invited: set[str],
     participants: int,
+    statements: Mapping[int, tuple[StatementItem, ...]],
 ) -> tuple[QuestionSection, ...]:
     by_question: dict[int, list[ResponseRow]] = defaultdict(list)
     for response in responses:
@@ -231,6 +244,7 @@ def _questions(
                 response_rate=rate,
                 invited_respondents=invited_people if invited else None,
                 other_respondents=len(people) - invited_people if invited else None,
+                statements=statements.get(row.id, ()),
             )
         )
     return tuple(sections)

@@ -146,6 +146,14 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
         }
         for poll in [poll for poll in compiled.polls if not poll.results_withheld][:MAX_CHARTS]
     ]
+    if compiled.opinion_groups.shown:  # the unlabelled map: dots and group sizes, nothing about who
+        uploads.append(
+            {
+                "content": digest.opinion_map_png(compiled.opinion_groups),
+                "filename": f"{request.slug}-opinion-map.png",
+                "title": "Opinion map",
+            }
+        )
     deps.slack.files_upload_v2(
         channel=target,
         thread_ts=thread_ts,

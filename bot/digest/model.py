@@ -24,6 +24,55 @@ class ResponseItem:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementItem:
+    """One answer as a weigh-in statement, with the room's anonymous views of it (counts, never who)."""
+
+    text: str  # the answer's latest text, rendered like the answer in the transcript
+    seen: int  # agree + disagree + pass
+    agree: int
+    disagree: int
+    passed: int
+    majority: str | None  # "agree" | "disagree": Pol.is's majority test (bot.weighin.measures)
+    uncertain: bool  # more than 30 % passed
+    divided: bool
+    excluded: bool  # taken out of the deck by a chair or organiser: no verdict
+    tested: bool  # False: fewer than 5 votes, "raised but not tested"
+    split_by_group: str | None = None  # "agree" | "disagree": distinguishes one opinion group only
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStatement:
+    text: str
+    direction: str  # "agree" | "disagree": how the group leaned, compared with everyone else
+    agree: int  # the group's own counts
+    disagree: int
+    seen: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionGroupItem:
+    label: str  # "A", "B", …: largest first; never anything about who is in it
+    size: int
+    statements: tuple[GroupStatement, ...]  # empty when the group is smaller than the minimum group
+    below_min_group: bool  # smaller than the workshop's minimum group: no distinguishing statements
+    low_confidence: bool  # no statement passed the test; the single best one is shown
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionGroupsSection:
+    shown: bool
+    reason: str | None  # why no groups are shown
+    voters: int  # people who voted on enough statements to be placed on the map
+    groups: tuple[OpinionGroupItem, ...] = ()
+    # The opinion map: one point per placed person, with their group's label, sorted by position so
+    # the order says nothing about who is who.
+    points: tuple[tuple[float, float, str], ...] = ()
+
+
+NO_WEIGHIN = OpinionGroupsSection(shown=False, reason="too few votes to identify opinion groups", voters=0)
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionSection:
     number: int  # 1-based, in workshop order
     text: str
@@ -35,6 +84,7 @@ class QuestionSection:
     response_rate: float | None  # invitees who answered, percent of invitees (of participants with no list)
     invited_respondents: int | None = None  # invitees who answered; None when there is no invitee list
     other_respondents: int | None = None  # people who answered without being invited; None with no list
+    statements: tuple[StatementItem, ...] = ()  # the question's thread answers in the weigh-in deck
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +207,5 @@ class Digest:
     sector_tagging: bool = False  # responses carry sector labels; attributed polls give per-sector results
     sector_min_group: int = 3
     audience: Audience = Audience.ORGANISERS  # who it was compiled for (see `audience`)
+    opinion_groups: OpinionGroupsSection = NO_WEIGHIN
+    weighin_votes: int = 0  # weigh-in views counted (agree, disagree and pass); 0: no weigh-in sections

@@ -1,5 +1,6 @@
 """CSV digest tables: `responses` (one row per response), `polls` (one row per poll option), `reasons`
-(one row per poll reason) or `sectors` (one row per poll, sector and option).
+(one row per poll reason), `sectors` (one row per poll, sector and option) or `statements` (one row per
+weigh-in statement, with its anonymous counts).
 
 UTF-8 with a byte-order mark so spreadsheet programs detect the encoding. A text cell in which a formula
 could start gets a leading apostrophe (OWASP's advice): a trigger (= + - @, tab, CR, or their full-width
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from bot.digest.model import Digest
+from bot.digest.render_weighin_json import STATEMENT_COLUMNS, statement_rows
 
 RESPONSE_COLUMNS = (
     "question_number",
@@ -57,7 +59,7 @@ SECTOR_COLUMNS = (
     "votes",
     "percent",
 )
-TABLES = ("responses", "polls", "reasons", "sectors")
+TABLES = ("responses", "polls", "reasons", "sectors", "statements")
 _FORMULA = re.compile(r"(?:^|[;,\t\r\n])\s*[=+\-@\t\r＝＋－＠]")
 
 
@@ -149,4 +151,5 @@ _TABLES: dict[str, tuple[tuple[str, ...], Callable[[Digest], Iterable[tuple[obje
     "polls": (POLL_COLUMNS, _polls),
     "reasons": (REASON_COLUMNS, _reasons),
     "sectors": (SECTOR_COLUMNS, _sectors),
+    "statements": (STATEMENT_COLUMNS, statement_rows),
 }

@@ -8,6 +8,7 @@ from html import escape as html_escape
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
+from bot.digest.render_weighin import html_groups, html_question
 from bot.digest.svg import bar_chart
 
 CSS = """
@@ -34,6 +35,8 @@ td.n,th.n{text-align:right;white-space:nowrap}
 .chart .l{font:14px sans-serif;fill:#1b1b1b}.chart .v{font:13px sans-serif;fill:#444}
 .chart .t{fill:#eef1f4}.chart .b{fill:#3a6ea5}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+ul.statements{padding-left:1.2rem}ul.statements li{margin:.35rem 0}q{overflow-wrap:anywhere}
+.opinion-map{max-width:22rem}
 .pair figure{margin:0}.pair figcaption{font-weight:600}
 @media (max-width:640px){body{font-size:15px}main{padding:.75rem}.pair{grid-template-columns:1fr}}
 @media print{
@@ -86,6 +89,7 @@ def render_html(digest: Digest) -> str:
         for pair in digest.pairs:
             _pair(out, pair, polls[pair.pre_poll], polls[pair.post_poll])
         out.append("</section>\n")
+    out.append(html_groups(digest))
     _participation(out, digest)
     out.append("</main>\n</body>\n</html>\n")
     return "".join(out)
@@ -102,6 +106,7 @@ def _question(out: list[str], question: QuestionSection, digest: Digest) -> None
         out.append('<ol class="responses">\n')
         out.extend(_response(item, digest.sector_tagging) for item in question.responses)
         out.append("</ol>\n")
+    out.append(html_question(question))
     if question.conclusion:
         out.append(
             f'<div class="conclusion"><strong>Conclusion</strong><p class="text" dir="auto">{_html(question.conclusion)}</p></div>\n'

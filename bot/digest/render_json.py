@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection
+from bot.digest.render_weighin_json import opinion_groups_dict, statements_list
 
 SCHEMA = "roundtable.digest/1"
 
@@ -57,6 +58,7 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
         "polls": [_poll(p) for p in digest.polls],
         "pairs": [_pair(p) for p in digest.pairs],
         "participation": {"per_day": [{"date": d.date, "responses": d.responses} for d in part.per_day]},
+        "opinion_groups": opinion_groups_dict(digest.opinion_groups),
     }
 
 
@@ -82,6 +84,7 @@ def _question(question: QuestionSection) -> dict[str, Any]:
             }
             for r in question.responses
         ],
+        "statements": statements_list(question),
     }
 
 

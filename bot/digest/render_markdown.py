@@ -9,6 +9,7 @@ import re
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
+from bot.digest.render_weighin import markdown_groups, markdown_question
 
 # Characters that start Markdown or HTML syntax anywhere in a line, and an "&" that would start an entity.
 # ("!" needs a "[" and ">" a "<" to do harm mid-line, and both of those are escaped.)
@@ -60,6 +61,7 @@ def render_markdown(digest: Digest) -> str:
         out += ["## Before and after", ""]
     for pair in digest.pairs:
         out += _pair(pair)
+    out += markdown_groups(digest, _md)
     out += _participation(digest)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -81,6 +83,7 @@ def _question(question: QuestionSection, digest: Digest) -> list[str]:
     out += [f"_{fmt.plural(len(question.responses), 'response')}{rate}_", ""]
     for item in question.responses:
         out += _response(item, digest.sector_tagging)
+    out += markdown_question(question, _md)
     if question.conclusion:
         out += ["**Conclusion**", "", *_quote(question.conclusion), ""]
     return out

@@ -5,6 +5,7 @@ when the optional `uharfbuzz` package is installed; without it the characters ar
 order. Page content is compressed; the creation date is the workshop's start, so output is stable.
 """
 
+import io
 import re
 from collections.abc import Sequence
 from importlib.util import find_spec
@@ -15,6 +16,7 @@ from fpdf.enums import XPos, YPos
 from bot.digest import formatting as fmt
 from bot.digest.glyphs import font_path, printable
 from bot.digest.model import Digest, OptionResult, PairShift, PollSection, QuestionSection
+from bot.digest.render_weighin import pdf_groups, pdf_question
 
 FONT = "DejaVu"
 GREY = (85, 85, 85)
@@ -136,6 +138,7 @@ def render_pdf(digest: Digest) -> bytes:
         pdf.heading("Before and after", 14)
     for pair in digest.pairs:
         _pair(pdf, pair)
+    pdf_groups(pdf, digest, lambda png: _image(pdf, png))
     _participation(pdf, digest)
     return bytes(pdf.output())
 
@@ -155,10 +158,18 @@ def _question(pdf: _Pdf, question: QuestionSection, digest: Digest) -> None:
             by.append("edited")
         if by:
             pdf.write_text(" · ".join(by), 8.5, "I", indent=5, grey=True)
+    pdf_question(pdf, question)
     if question.conclusion:
         pdf.ln(2)
         pdf.write_text("Conclusion", 10.5, "B")
         pdf.write_text(question.conclusion)
+
+
+def _image(pdf: _Pdf, png: bytes) -> None:
+    width = min(pdf.epw, 100.0)
+    if pdf.will_page_break(width):
+        pdf.add_page()
+    pdf.image(io.BytesIO(png), w=width)
 
 
 def _bars(pdf: _Pdf, options: tuple[OptionResult, ...], width: float) -> None:

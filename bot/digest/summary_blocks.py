@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.digest import formatting as fmt
 from bot.digest.model import Digest, PairShift, PollSection
+from bot.digest.render_weighin import summary_text
 from bot.text import escape
 
 MAX_BLOCKS = 50
@@ -43,6 +44,8 @@ def summary_blocks(digest: Digest) -> list[dict[str, Any]]:
         _section(meta),
         _section(escape(" ".join(fmt.summary_sentences(digest)))),
     ]
+    if weighin := summary_text(digest, escape):
+        blocks.append(_section(weighin))
     items = [_poll(poll) for poll in digest.polls] + [_pair(pair) for pair in digest.pairs]
     if items:
         blocks.append({"type": "divider"})

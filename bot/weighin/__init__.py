@@ -8,5 +8,5 @@ The measures: `bot.weighin.measures`: build a `VoteMatrix` (`VoteMatrix.from_vot
 `compute_measures`, which returns frozen `Measures` (per statement seen / agree / disagree / pass,
 majority, uncertain, divided, raised-but-not-tested, group-aware consensus; and the opinion groups with
 their representative statements). Pure and Slack-free: no storage, no I/O; the same votes always give the
-same result.
+same result. The digest uses it (`bot/digest/weighin.py`, `bot/digest/polis_export.py`).
 """

@@ -6,7 +6,8 @@ room up to 15 with its heaviest voters; Roundtable shows no groups instead.
 
 1. Missing cells get the column mean of the cast votes of the clustered people; columns are centred.
 2. PCA to 2 components by numpy's SVD, which is exact and deterministic, in place of Pol.is's 100 steps of
-   warm-started power iteration (the same subspace when that iteration converges). Each component's sign
+   warm-started power iteration (the same subspace when that iteration converges). Above 200 people and
+   200 statements, seeded block subspace iteration instead (see `_top_components`), for speed. Each component's sign
    is fixed so that its largest loading is positive.
 3. Sparsity-aware scaling: a person's projection is multiplied by √(n_statements / n_votes_cast), so
    someone who voted on little is not pulled to the centre. (Imputed cells are 0 once centred, so the
@@ -49,6 +50,10 @@ REPRESENTATIVE_LIMIT = 5
 KMEANS_SEED = 13
 KMEANS_RESTARTS = 4
 KMEANS_MAX_ITERATIONS = 100
+EXACT_SVD_LIMIT = 200  # people or statements; above, the principal axes come from subspace iteration
+PCA_SEED = 7
+PCA_OVERSAMPLING = 10
+PCA_ITERATIONS = 25
 TOO_FEW_VOTES = "too few votes to identify opinion groups"
 NO_DIFFERENCES = "the votes do not differ enough to identify opinion groups"
 
@@ -114,7 +119,7 @@ def _project(votes: Floats, statements: Sequence[str]) -> Floats:
     cast = voted.sum(axis=0)
     means = np.divide(np.nansum(votes, axis=0), cast, out=np.zeros(votes.shape[1]), where=cast > 0)
     centred = np.where(voted, votes - means, 0.0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    vt = _top_components(centred, 2)
     components = np.zeros((2, votes.shape[1]))
     components[: min(2, len(vt))] = vt[:2]
     for component in components:
@@ -123,6 +128,29 @@ def _project(votes: Floats, statements: Sequence[str]) -> Floats:
     scale = np.sqrt(votes.shape[1] / voted.sum(axis=1))
     projected: Floats = (centred @ components.T) * scale[:, None]
     return projected
+
+
+def _top_components(centred: Floats, n: int) -> Floats:
+    """The first `n` right singular vectors of `centred` (its principal axes).
+
+    Up to EXACT_SVD_LIMIT people or statements: numpy's exact SVD. Beyond, a full SVD costs O(min(P, S)³)
+    (13 s for 1,000 × 1,000 on the benchmark machine), so the axes come from block subspace iteration
+    with a fixed seed, then an exact SVD of the small projected matrix (Rayleigh–Ritz): Pol.is's own
+    method is power iteration too. Deterministic, and agrees with the exact axes to about 1e-6 on the
+    benchmark's matrices."""
+    rows, columns = centred.shape
+    if min(rows, columns) <= EXACT_SVD_LIMIT:
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        exact: Floats = vt[:n]
+        return exact
+    rng = np.random.default_rng(PCA_SEED)
+    block = min(columns, n + PCA_OVERSAMPLING)
+    basis, _ = np.linalg.qr(centred.T @ (centred @ rng.standard_normal((columns, block))))
+    for _ in range(PCA_ITERATIONS):
+        basis, _ = np.linalg.qr(centred.T @ (centred @ basis))
+    _, _, small = np.linalg.svd(centred @ basis, full_matrices=False)
+    approximate: Floats = small[:n] @ basis.T
+    return approximate
 
 
 def _best_partition(points: Floats) -> Ints | None:

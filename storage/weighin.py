@@ -15,6 +15,14 @@ from sqlmodel import Session, col, select
 
 from storage.models import PostState, Question, Response, ResponseSource, WeighinVote
 
+# Answers of every other source (thread, broadcast, backfill) are said where the room can see them.
+NOT_IN_DECK_SOURCES = frozenset({ResponseSource.PRIVATE})
+
+
+def is_deck_source(source: ResponseSource | str) -> bool:
+    """Whether an answer from this source can be a deck statement (the digest asks this too)."""
+    return source not in NOT_IN_DECK_SOURCES
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -40,7 +48,7 @@ class StatementState:
 def in_deck() -> ColumnElement[bool]:
     """The one definition of a deck statement, over Response."""
     return and_(
-        col(Response.source) != ResponseSource.PRIVATE,
+        col(Response.source).not_in(NOT_IN_DECK_SOURCES),
         col(Response.deleted_at).is_(None),
         col(Response.text) != "",
         col(Response.excluded_from_deck).is_(False),

@@ -1,7 +1,7 @@
 """The weigh-in part of the compiler: the room's agree / disagree / pass views on each other's answers.
 
-Statements are a question's thread answers (never private ones; deleted answers are already gone from the
-loaded rows), with their latest text rendered exactly like the answer in the transcript, so a channel
+Statements are a question's thread answers (live, broadcast or backfilled, never private ones: the one
+rule is `storage.weighin.is_deck_source`; deleted answers are already gone from the loaded rows), with their latest text rendered exactly like the answer in the transcript, so a channel
 digest shows a statement only where it already shows the answer. Votes are anonymous (a keyed voter hash,
 no user id); the digest keeps only counts, group sizes and an unlabelled map, so nothing here can name or
 single out anyone. The measures are `bot.weighin`'s, over one workshop-wide matrix (opinion groups need
@@ -19,10 +19,7 @@ from bot.digest.model import (
     StatementItem,
 )
 from storage.digest import ResponseRow, WeighinVoteRow
-from storage.models import ResponseSource
-
-# Which answers are in the deck: the ones posted in (or backfilled from) the question's thread.
-DECK_SOURCES = frozenset({ResponseSource.THREAD, ResponseSource.BACKFILL})
+from storage.weighin import is_deck_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +30,7 @@ class Weighin:
 
 
 def in_deck(response: ResponseRow) -> bool:
-    return response.source in DECK_SOURCES
+    return is_deck_source(response.source)
 
 
 def compile_weighin(

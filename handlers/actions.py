@@ -93,6 +93,8 @@ class PollActions:
         )
         result = await asyncio.wrap_future(self.deps.writes.submit_to(polls.apply_clicks, click))
         await ack()
+        if result.outcome == "duplicate":
+            self.deps.metrics.duplicate("click")
         if result.outcome == "duplicate" or not body.get("response_url"):
             # Voters are answered only through the response_url (Slack sends one with every click on a
             # message): chat.postEphemeral would log the voter's id beside their choice at DEBUG.

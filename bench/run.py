@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--digest-sizes", default=None, help="responses per digest run (default 1000,10000,100000)"
     )
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument(
+        "--no-metrics", action="store_true", help="Roundtable with ROUNDTABLE_METRICS=false (their cost)"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,6 +70,8 @@ def options_from(args: argparse.Namespace) -> scenarios.Options:
         changes["warmup"] = args.warmup
     if args.connections:
         changes["connections"] = tuple(int(c) for c in args.connections.split(","))
+    if args.no_metrics:
+        changes["metrics"] = False
     if args.driver:
         changes["driver"] = args.driver
     elif not args.smoke and not drivers.wrk_available():

@@ -31,6 +31,7 @@ class Options:
     fan_channels: int = 100
     fan_per_channel: int = 10
     fan_lead_seconds: float = 8.0  # the questions fall due this long after seeding (server start included)
+    metrics: bool = True  # Roundtable's GET /metrics and its counters (ROUNDTABLE_METRICS)
 
 
 @dataclass
@@ -81,7 +82,9 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
         with (
             servers.baseline(fake.api_url, fake.token, stage.workdir) as bare,
             servers.baseline(fake.api_url, fake.token, stage.workdir, naive_database_url=naive_url) as naive,
-            servers.roundtable(url, fake.api_url, fake.token, stage.workdir) as bot,
+            servers.roundtable(
+                url, fake.api_url, fake.token, stage.workdir, metrics=stage.options.metrics
+            ) as bot,
         ):
             poll_ts = seed.wait_poll_open(db, poll_id)
 

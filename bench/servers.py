@@ -76,7 +76,7 @@ def open_database(url: str) -> Database:
 
 @contextmanager
 def roundtable(
-    database_url: str, api_url: str, token: str, workdir: Path, workers: int = 2
+    database_url: str, api_url: str, token: str, workdir: Path, workers: int = 2, *, metrics: bool = True
 ) -> Iterator[Server]:
     """`roundtable run` (the Procfile's `web:`) in HTTP mode with production defaults."""
     port = free_port()
@@ -89,6 +89,7 @@ def roundtable(
         "ROUNDTABLE_SECRET": VOTER_SECRET,
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
+        "ROUNDTABLE_METRICS": "true" if metrics else "false",
         "PYTHONUNBUFFERED": "1",
         # uvicorn's spawned workers do not have the working directory on sys.path; without this a stale
         # editable install can resolve `handlers` as a namespace package (see bench/README.md).

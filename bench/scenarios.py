@@ -31,6 +31,7 @@ class Options:
     fan_channels: int = 100
     fan_per_channel: int = 10
     fan_lead_seconds: float = 8.0  # the questions fall due this long after seeding (server start included)
+    metrics: bool = True  # Roundtable's GET /metrics and its counters (ROUNDTABLE_METRICS)
 
 
 @dataclass
@@ -38,11 +39,12 @@ class LoadRow:
     scenario: str
     backend: str
     connections: int
-    server: str  # "bare Bolt" or "Roundtable"
+    server: str  # "bare Bolt", "naive peer" or "Roundtable"
     result: drivers.LoadResult
     check: verify.Check | None = None
-    ratio: float | None = None  # Roundtable's rate / the baseline's in the same run
+    ratio: float | None = None  # this server's rate / the baseline's in the same run
     p99_ratio: float | None = None
+    naive_ratio: float | None = None  # Roundtable's rate / the naive peer's in the same run
 
 
 @dataclass
@@ -68,7 +70,10 @@ def _drive(
 def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
     """(b) then (a), each at every concurrency, baseline and Roundtable back to back."""
     fake = stage.fake
-    with servers.database(stage.backend, stage.workdir) as url:
+    with (
+        servers.database(stage.backend, stage.workdir) as url,
+        servers.database(stage.backend, stage.workdir) as naive_url,
+    ):
         db = servers.open_database(url)
         workshop_id = seed.workshop(db)
         question_ts = payloads.fresh_ts()
@@ -76,7 +81,10 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
         poll_id = seed.poll(db, workshop_id)
         with (
             servers.baseline(fake.api_url, fake.token, stage.workdir) as bare,
-            servers.roundtable(url, fake.api_url, fake.token, stage.workdir) as bot,
+            servers.baseline(fake.api_url, fake.token, stage.workdir, naive_database_url=naive_url) as naive,
+            servers.roundtable(
+                url, fake.api_url, fake.token, stage.workdir, metrics=stage.options.metrics
+            ) as bot,
         ):
             poll_ts = seed.wait_poll_open(db, poll_id)
 
@@ -110,7 +118,7 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
                     continue
                 name, build, check = plans[key]
                 for connections in stage.options.connections:
-                    _compare(stage, name, bare, bot, connections, build, check)  # type: ignore[arg-type]
+                    _compare(stage, name, (bare, naive, bot), connections, build, check)  # type: ignore[arg-type]
         db.dispose()
     return stage.rows
 
@@ -118,8 +126,7 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
 def _compare(
     stage: Stage,
     name: str,
-    bare: servers.Server,
-    bot: servers.Server,
+    contenders: tuple[servers.Server, servers.Server, servers.Server],  # bare Bolt, naive peer, Roundtable
     connections: int,
     build: Callable[[int], tuple[list[object], list[payloads.Signed]]],
     check: Callable[[list[object], list[int], int], verify.Check],
@@ -127,9 +134,11 @@ def _compare(
     options = stage.options
     measured: dict[str, LoadRow] = {}
     rate_cap = float(options.rate_cap)
-    for server, label in ((bare, "bare Bolt"), (bot, "Roundtable")):
+    bare, naive, bot = contenders
+    for server, label in ((bare, "bare Bolt"), (naive, "naive peer"), (bot, "Roundtable")):
         checks = []
-        wrap = server is bare and options.driver == "wrk"
+        # Neither the baseline nor the naive peer deduplicates, so wrk may cycle through their requests.
+        wrap = server is not bot and options.driver == "wrk"
 
         if options.warmup:
             items, requests = build(_provision(options, options.warmup, rate_cap, wrap))
@@ -157,12 +166,15 @@ def _compare(
             f"[{_error_detail(result)}]{' (ran out of requests)' if result.exhausted else ''}"
             + (f"; db {row.check}" if row.check else "")
         )
-    base, ours = measured["bare Bolt"], measured["Roundtable"]
-    if base.result.rate:
-        ours.ratio = ours.result.rate / base.result.rate
-    if base.result.p99_ms:
-        ours.p99_ratio = ours.result.p99_ms / base.result.p99_ms
-    stage.rows.extend([base, ours])
+    base, peer, ours = measured["bare Bolt"], measured["naive peer"], measured["Roundtable"]
+    for row in (peer, ours):
+        if base.result.rate:
+            row.ratio = row.result.rate / base.result.rate
+        if base.result.p99_ms:
+            row.p99_ratio = row.result.p99_ms / base.result.p99_ms
+    if peer.result.rate:
+        ours.naive_ratio = ours.result.rate / peer.result.rate
+    stage.rows.extend([base, peer, ours])
 
 
 def _error_detail(result: drivers.LoadResult) -> str:

@@ -76,7 +76,7 @@ def open_database(url: str) -> Database:
 
 @contextmanager
 def roundtable(
-    database_url: str, api_url: str, token: str, workdir: Path, workers: int = 2
+    database_url: str, api_url: str, token: str, workdir: Path, workers: int = 2, *, metrics: bool = True
 ) -> Iterator[Server]:
     """`roundtable run` (the Procfile's `web:`) in HTTP mode with production defaults."""
     port = free_port()
@@ -89,6 +89,7 @@ def roundtable(
         "ROUNDTABLE_SECRET": VOTER_SECRET,
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
+        "ROUNDTABLE_METRICS": "true" if metrics else "false",
         "PYTHONUNBUFFERED": "1",
         # uvicorn's spawned workers do not have the working directory on sys.path; without this a stale
         # editable install can resolve `handlers` as a namespace package (see bench/README.md).
@@ -99,11 +100,16 @@ def roundtable(
 
 
 @contextmanager
-def baseline(api_url: str, token: str, workdir: Path, workers: int = 2) -> Iterator[Server]:
-    """bench/baseline_app.py under uvicorn with the same worker count and options."""
+def baseline(
+    api_url: str, token: str, workdir: Path, workers: int = 2, *, naive_database_url: str | None = None
+) -> Iterator[Server]:
+    """bench/baseline_app.py under uvicorn with the same worker count and options; with a database URL,
+    bench/naive_app.py (the naive peer) instead."""
     port = free_port()
+    app = "bench.naive_app:create" if naive_database_url else "bench.baseline_app:create"
     env = {
         **clean_environment(),
+        **({"DATABASE_URL": naive_database_url} if naive_database_url else {}),
         "SLACK_API_URL": api_url,
         "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -111,11 +117,11 @@ def baseline(api_url: str, token: str, workdir: Path, workers: int = 2) -> Itera
         "PYTHONUNBUFFERED": "1",
     }
     command = [
-        *(str(BIN / "python"), "-m", "uvicorn", "bench.baseline_app:create", "--factory"),
+        *(str(BIN / "python"), "-m", "uvicorn", app, "--factory"),
         *("--workers", str(workers), "--host", "0.0.0.0", "--port", str(port)),
         *("--log-level", "warning", "--no-access-log", "--proxy-headers"),
     ]
-    with _process("baseline", command, env, workdir, port) as server:
+    with _process("naive" if naive_database_url else "baseline", command, env, workdir, port) as server:
         yield server
 
 

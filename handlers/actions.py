@@ -88,11 +88,13 @@ class PollActions:
             return
         poll_id, position = target
         # Group commit: the ack below waits for a commit that includes this click.
-        write = polls.vote_write(
+        click = polls.click(
             self.deps, poll_id, position, user_id, action.get("action_ts"), body.get("trigger_id")
         )
-        result = await asyncio.wrap_future(self.deps.writes.submit(write))
+        result = await asyncio.wrap_future(self.deps.writes.submit_to(polls.apply_clicks, click))
         await ack()
+        if result.outcome == "duplicate":
+            self.deps.metrics.duplicate("click")
         if result.outcome == "duplicate" or not body.get("response_url"):
             # Voters are answered only through the response_url (Slack sends one with every click on a
             # message): chat.postEphemeral would log the voter's id beside their choice at DEBUG.

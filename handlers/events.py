@@ -30,6 +30,8 @@ class Events:
                 self.deps.writes.submit_to(replies.apply_deliveries, delivery)
             )
         await ack()
+        if outcome is replies.Outcome.DUPLICATE:
+            self.deps.metrics.duplicate("event")
         note = answers.closed_note(message, outcome)
         if note is not None:
             self.deps.later(answers.tell_question_closed, self.deps, note)

@@ -35,9 +35,12 @@ def _single(session: Session, writes: list[Callable[[Session], Any]]) -> list[An
 
 
 class WriteBatcher:
-    def __init__(self, db: Database, *, max_batch: int = 256) -> None:
+    def __init__(
+        self, db: Database, *, max_batch: int = 256, on_batch: Callable[[int, int], None] | None = None
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
+        self.on_batch = on_batch  # (writes in the batch, writes left waiting), after each batch is settled
         self._queue: queue.SimpleQueue[tuple[Group, Any, Future[Any]] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="roundtable-writer", daemon=True)
         self._started = False
@@ -82,7 +85,10 @@ class WriteBatcher:
                     stop = True
                     break
                 batch.append(item)
-            self._commit([entry for entry in batch if isinstance(entry, tuple)])
+            writes = [entry for entry in batch if isinstance(entry, tuple)]
+            self._commit(writes)
+            if self.on_batch is not None:
+                self.on_batch(len(writes), self._queue.qsize())
             if stop:
                 return
 

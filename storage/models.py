@@ -274,7 +274,7 @@ class Poll(SQLModel, table=True):
     claimed_at: datetime | None = _time(default=None)
     claim_token: str | None = Field(default=None, max_length=64)
     error: str | None = Field(default=None, max_length=200)
-    vote_version: int = 0  # bumped with every vote change
+    vote_version: int = 0  # bumped by a close or an erasure; votes leave a PollChange instead
     rendered_version: int = 0  # the vote_version the Slack message last showed
     created_at: datetime = _time(default_factory=utc_now)
     closed_at: datetime | None = _time(default=None)
@@ -287,6 +287,18 @@ class PollOption(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE", index=True)
     position: int
     label: str = Field(sa_type=String(200))
+
+
+class PollChange(SQLModel, table=True):
+    """A marker left by a batch of votes that changed a poll: its message needs re-rendering.
+
+    One row per poll per committed batch, inserted without touching the poll row, so votes never lock
+    each other out (a version bump would). The message updater deletes exactly the markers it saw before
+    reading the counts it draws, so a marker committed later is drawn next time.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE", index=True)
 
 
 class Vote(SQLModel, table=True):

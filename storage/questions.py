@@ -3,8 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import PostState, Question, Workshop
@@ -32,11 +34,9 @@ def ids_by_messages(session: Session, messages: set[tuple[str, str]]) -> dict[tu
     """{(channel, ts): question id} for those of `messages` that are posted questions, in one query."""
     if not messages:
         return {}
-    statement = select(Question.id, Question.channel_id, Question.message_ts).where(
-        col(Question.message_ts).in_({ts for _, ts in messages}),
-        col(Question.channel_id).in_({channel for channel, _ in messages}),
-    )
-    found = {(channel, ts): qid for qid, channel, ts in session.exec(statement).all() if qid is not None}
+    parameters = {"ts": sorted({ts for _, ts in messages}), "channels": sorted({c for c, _ in messages})}
+    rows = session.execute(_statements()["ids_by_messages"], parameters).all()
+    found = {(channel, ts): qid for qid, channel, ts in rows if qid is not None}
     return {key: qid for key, qid in found.items() if key in messages}
 
 
@@ -53,13 +53,25 @@ def answer_windows(session: Session, question_ids: set[int]) -> dict[int, Answer
     """{question id: its answer window} in one query, for a batch of thread replies."""
     if not question_ids:
         return {}
-    statement = select(Question.id, Question.state, Question.close_at, Question.closed_at).where(
-        col(Question.id).in_(question_ids)
-    )
+    rows = session.execute(_statements()["answer_windows"], {"ids": sorted(question_ids)}).all()
     return {
         qid: AnswerWindow(state, close_at, closed_at)
-        for qid, state, close_at, closed_at in session.exec(statement).all()
+        for qid, state, close_at, closed_at in rows
         if qid is not None
+    }
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    """The reply path's lookups, built once per process: a batch binds its values, nothing is rebuilt."""
+    return {
+        "ids_by_messages": select(Question.id, Question.channel_id, Question.message_ts).where(
+            col(Question.message_ts).in_(bindparam("ts", expanding=True)),
+            col(Question.channel_id).in_(bindparam("channels", expanding=True)),
+        ),
+        "answer_windows": select(Question.id, Question.state, Question.close_at, Question.closed_at).where(
+            col(Question.id).in_(bindparam("ids", expanding=True))
+        ),
     }
 
 

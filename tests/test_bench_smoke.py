@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def _assert_load_rows(report: dict[str, object], scenarios: set[str]) -> None:
     rows = report["loads"]
     assert {(row.scenario[:3], row.server) for row in rows} == {  # type: ignore[attr-defined]
-        (scenario, server) for scenario in scenarios for server in ("bare Bolt", "Roundtable")
+        (scenario, server) for scenario in scenarios for server in ("bare Bolt", "naive peer", "Roundtable")
     }
     for row in rows:  # type: ignore[attr-defined]
         assert row.result.errors == 0, row

@@ -1,9 +1,11 @@
 """Quick polls end to end: signed requests to the real HTTP endpoint, the real scheduler, the fake Slack."""
 
+import dataclasses
 import hashlib
 import itertools
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -141,11 +143,13 @@ def stored_counts(database: Database, poll_id: int) -> dict[str, int]:
 def settled_message(
     database: Database, fake: FakeSlack, poll_id: int, timeout: float = 8.0
 ) -> dict[str, Any]:
-    """The poll's message once it shows the latest vote version."""
+    """The poll's message once it shows every vote and the latest version (close, erasure)."""
 
     def rendered() -> bool:
         poll = poll_row(database, poll_id)
-        return poll.message_ts is not None and poll.rendered_version == poll.vote_version
+        with database.reading() as session:
+            pending = poll_store.pending_changes(session, poll_id)
+        return poll.message_ts is not None and poll.rendered_version == poll.vote_version and not pending
 
     wait_until(rendered, timeout)
     poll = poll_row(database, poll_id)
@@ -461,7 +465,6 @@ def test_retried_action_is_counted_once(
     payload = click(sender, fake_slack, poll_id, 0, ts=ts)
     click(sender, fake_slack, poll_id, 0, payload=payload)  # the same delivery again: a toggle would undo it
     assert stored_counts(database, poll_id) == {"A": 1, "B": 0}
-    assert poll_row(database, poll_id).vote_version == 1
     marker = click(sender, fake_slack, poll_id, 1, user="U0LATERVOTE", ts=ts)  # a later click's answer ...
     reply_to(fake_slack, marker["response_url"].rsplit("/", 1)[1])  # ... comes after any the retry got
     assert len(fake_slack.responses(payload["response_url"].rsplit("/", 1)[1])) == 1
@@ -591,30 +594,70 @@ def test_a_vote_that_read_the_poll_open_is_not_counted_once_the_close_has_commit
     ).json()
     assert body["text"].startswith(f"Poll #{poll_id} is closed")
     settled_message(database, fake_slack, poll_id)
-    closed_version = poll_row(database, poll_id).vote_version
-    # The click's transaction read the poll before the close committed: only the vote's own guard on the
-    # row can still refuse it (on PostgreSQL a plain read takes no lock, so this interleaving is real).
+    # The batch's read of the poll saw it open (as a read before the close committed would): only the
+    # guard's own locked read of the state can still refuse the vote.
     read_open: list[int] = []
-    real_get = poll_store.get
+    real_targets = poll_store.vote_targets
 
-    def read_before_the_close(session: Any, wanted: int) -> Poll | None:
-        poll = real_get(session, wanted)
-        if poll is None or wanted != poll_id:
-            return poll
-        read_open.append(wanted)
-        # Column values come back as plain strings; the copy only needs them, not enum serialisation.
-        return Poll(**{**poll.model_dump(warnings=False), "state": PollState.OPEN, "closed_at": None})
+    def read_before_the_close(session: Any, wanted: Any) -> dict[int, poll_store.VoteTarget]:
+        found = real_targets(session, wanted)
+        read_open.extend(found)
+        return {k: dataclasses.replace(t, state=PollState.OPEN) for k, t in found.items()}
 
-    monkeypatch.setattr(poll_store, "get", read_before_the_close)
+    monkeypatch.setattr(poll_store, "vote_targets", read_before_the_close)
     late = click(sender, fake_slack, poll_id, 1, user="U0PHOTOFIN1", ts=ts)
     reply = reply_to(fake_slack, late["response_url"].rsplit("/", 1)[1])
     monkeypatch.undo()
-    assert read_open
+    assert read_open == [poll_id]
     assert (
         reply == f"Poll #{poll_id} is closed; it no longer takes votes. The message shows the final results."
     )
     assert stored_counts(database, poll_id) == {"Yes": 1, "No": 0}
-    assert poll_row(database, poll_id).vote_version == closed_version
+    with database.reading() as session:
+        assert poll_store.pending_changes(session, poll_id) == 0  # nothing changed after the close
+
+
+def test_a_close_waits_for_the_votes_that_found_the_poll_open_so_none_is_acked_after_it(
+    sender: SlackSender,
+    fake_slack: FakeSlack,
+    database: Database,
+    workshop: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chair closes while a batch of votes that found the poll open is still uncommitted: the close
+    must wait for that batch (PostgreSQL: the batch's share lock; SQLite: one writer at a time), so the
+    vote is counted and in the final results, and is never acknowledged after the close committed."""
+    poll_id, ts = create(sender, fake_slack, "Last second? | Yes | No")
+    click(sender, fake_slack, poll_id, 0, ts=ts)
+    closed = threading.Event()
+    close_finished_inside_the_vote: list[bool] = []
+
+    def close_now() -> None:
+        with database.transaction() as session:
+            assert poll_store.close(session, poll_id, now=datetime.now(UTC))
+        closed.set()
+
+    closer = threading.Thread(target=close_now)
+    real_current = poll_store.current_votes
+
+    def close_meanwhile(session: Any, voters: Any) -> list[poll_store.CurrentVote]:
+        if not closer.is_alive() and not closed.is_set():
+            closer.start()
+            # A close that is not held back finishes at once; half a second is ample on a loaded machine.
+            close_finished_inside_the_vote.append(closed.wait(0.5))
+        return real_current(session, voters)
+
+    monkeypatch.setattr(poll_store, "current_votes", close_meanwhile)
+    late = click(sender, fake_slack, poll_id, 1, user="U0LASTSECND", ts=ts)
+    reply = reply_to(fake_slack, late["response_url"].rsplit("/", 1)[1])
+    monkeypatch.undo()
+    closer.join(timeout=10)
+    assert close_finished_inside_the_vote == [False]
+    assert closed.is_set()
+    assert reply.startswith("You voted")
+    assert poll_row(database, poll_id).state == PollState.CLOSED
+    assert stored_counts(database, poll_id) == {"Yes": 1, "No": 1}
+    assert displayed_counts(settled_message(database, fake_slack, poll_id)) == {"Yes": 1, "No": 1}
 
 
 def test_poll_closes_at_its_deadline(

@@ -9,14 +9,16 @@ who voted what. Nothing written beside such a vote may undo that: the delivery's
 hash too and carries only the hour, and the vote and its reason carry their poll's opening time instead
 of the click's, so no key or time lines a person's click up with their vote.
 
-Every vote change bumps `Poll.vote_version` in the vote's own transaction; the message updater
-(bot.polls.updates) renders whatever version it finds, so a crash never loses an update.
+Votes are applied a batch at a time (`apply_clicks`) and never lock each other out: each batch share-locks
+the open polls it counts in (a close waits for it, later batches see the close) and leaves a change marker
+per poll it changed; the message updater (bot.polls.updates) draws whatever it finds after the markers it
+saw, so a crash never loses an update.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -39,13 +41,30 @@ from bot.polls.grammar import (
 from bot.runtime.deps import Deps
 from storage import events, roles
 from storage import polls as store
-from storage.models import Poll, PollKind, PollState, Vote, Workshop
+from storage.models import Poll, PollKind, PollState, Workshop
 
 logger = logging.getLogger(__name__)
 
 
 # ----- anonymity ----------------------------------------------------------------------------------
-def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
+class PollScope(Protocol):
+    """What anonymity needs of a poll: a stored `Poll`, or the vote path's `storage.polls.VoteTarget`."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def anonymous(self) -> bool: ...
+    @property
+    def workshop_id(self) -> int | None: ...
+    @property
+    def pair_key(self) -> str | None: ...
+    @property
+    def open_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def voter_key(secret: bytes, poll: PollScope, user_id: str) -> str:
     """The user id for attributed polls; for anonymous ones a keyed hash scoped to the poll or its pair."""
     if not poll.anonymous:
         return user_id
@@ -56,19 +75,21 @@ def voter_key(secret: bytes, poll: Poll, user_id: str) -> str:
 DELIVERY_KEY_PREFIX = "poll-delivery:"
 
 
-def delivery_key(secret: bytes, poll: Poll, user_id: str, kind: str, delivery_id: str) -> str:
+def delivery_key(secret: bytes, poll: PollScope, user_id: str, kind: str, delivery_id: str) -> str:
     """The dedupe key of one click or reason submission (`kind`) by `user_id`, stored with its effect.
 
     A keyed hash of the voter key and Slack's id of the delivery (`action_ts`, or the view id), so a
     retried delivery is recognised while the key names no one: a raw user id here, committed with an
     anonymous vote, would tell anyone with the database who cast it.
     """
-    return DELIVERY_KEY_PREFIX + keyed_hash(
-        secret, kind, str(poll.id), voter_key(secret, poll, user_id), delivery_id
-    )
+    return _keyed_delivery(secret, kind, poll.id, voter_key(secret, poll, user_id), delivery_id)
 
 
-def vote_time(poll: Poll, now: datetime) -> datetime:
+def _keyed_delivery(secret: bytes, kind: str, poll_id: int | None, voter: str, delivery_id: str) -> str:
+    return DELIVERY_KEY_PREFIX + keyed_hash(secret, kind, str(poll_id), voter, delivery_id)
+
+
+def vote_time(poll: PollScope, now: datetime) -> datetime:
     """The time stored on a vote or reason: the click's in attributed polls, the poll's opening otherwise."""
     if not poll.anonymous:
         return now
@@ -225,6 +246,33 @@ class VoteResult:
         return self.invite_reason and bool(self.chosen)
 
 
+@dataclass(frozen=True, slots=True)
+class Click:
+    """One vote click for `apply_clicks`: choose (single/scale), toggle (multiple), or remove all
+    (`position` None). `click_id` is Slack's id of the delivery (its `action_ts`; the `trigger_id` only for
+    a click without one), hashed into the `delivery_key` stored with the vote."""
+
+    poll_id: int
+    position: int | None
+    user_id: str
+    click_id: str
+    secret: bytes
+    now: datetime
+
+
+def click(
+    deps: Deps,
+    poll_id: int,
+    position: int | None,
+    user_id: str,
+    action_ts: str | None,
+    trigger_id: str | None = None,
+) -> Click:
+    return Click(
+        poll_id, position, user_id, str(action_ts or trigger_id or ""), deps.voter_secret, deps.clock()
+    )
+
+
 def vote(
     deps: Deps,
     poll_id: int,
@@ -233,110 +281,129 @@ def vote(
     action_ts: str | None,
     trigger_id: str | None = None,
 ) -> VoteResult:
-    """Record a click in its own transaction; see `vote_write`."""
+    """Record a click in its own transaction: a batch of one."""
     with deps.db.transaction() as session:
-        return vote_write(deps, poll_id, position, user_id, action_ts, trigger_id)(session)
+        return apply_clicks(session, [click(deps, poll_id, position, user_id, action_ts, trigger_id)])[0]
 
 
-def vote_write(
-    deps: Deps,
-    poll_id: int,
-    position: int | None,
-    user_id: str,
-    action_ts: str | None,
-    trigger_id: str | None = None,
-) -> Callable[[Session], VoteResult]:
-    """A click as a write for the group-commit writer: choose (single/scale), toggle (multiple), or remove
-    all (`position` None). Slack's id of the delivery (its `action_ts`; the `trigger_id` only for a click
-    without one) goes into the `delivery_key` stored with the vote, so a retried delivery never counts
-    twice. Each click runs in a savepoint, so a refused or conflicting click never undoes its batch-mates.
+def apply_clicks(session: Session, clicks: list[Click]) -> list[VoteResult]:
+    """A batch of clicks (the group commit's, or one) applied as a group, one result per click, in order.
+
+    A handful of statements for the whole batch: the polls and options named, the share lock on those
+    named (`lock_states`, the close/vote guard), the delivery keys in one insert (a retried click is a
+    `duplicate`), the voters' standing votes, then one delete, one insert and one change marker per
+    changed poll. Clicks by one voter in one batch apply in order. A concurrent batch that inserted the
+    same voter's first vote first (PostgreSQL, two workers) fails the unique constraints: the batch is
+    rolled back to its savepoint and worked out again against the votes now committed.
     """
-    click_id = str(action_ts or trigger_id or "")
-
-    def write(session: Session) -> VoteResult:
-        for attempt in range(3):
-            try:
-                with session.begin_nested():
-                    return _vote(deps, session, poll_id, position, user_id, click_id)
-            except _ClosedMeanwhile as closed:
-                return closed.result
-            except IntegrityError:  # a concurrent click of the same voter won the race; look again
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    return write
+    for attempt in range(3):
+        try:
+            with session.begin_nested():
+                return _apply_clicks(session, clicks)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
-class _ClosedMeanwhile(Exception):
-    """Raised inside the click's savepoint so that everything it wrote is rolled back."""
+@dataclass(slots=True)
+class _Ballot:
+    """One voter's votes in one poll as the batch goes: option id -> slot, and what stood before."""
 
-    def __init__(self, result: VoteResult) -> None:
-        self.result = result
+    chosen: dict[int, int]
+    rows: dict[int, int]  # option id -> the id of the stored row that held it before the batch
 
 
-def _vote(
-    deps: Deps, session: Session, poll_id: int, position: int | None, user_id: str, click_id: str
-) -> VoteResult:
-    poll = store.get(session, poll_id)
-    if poll is None:
-        return VoteResult("unknown", poll_id)
-    options = store.options(session, poll_id)
-    option = next((o for o in options if o.position == position), None)
-    if position is not None and option is None:
-        return VoteResult("unknown", poll_id)
-    result = VoteResult("", poll_id, poll.question, PollKind(poll.kind))
-    if poll.state not in (PollState.OPEN, PollState.CLAIMED):
-        return _with(result, "closed" if poll.state == PollState.CLOSED else "not-open")
-    dedupe_key = delivery_key(deps.voter_secret, poll, user_id, "click", click_id)
-    if not events.mark_processed(session, dedupe_key, now=delivery_key_time(deps.clock())):
-        return _with(result, "duplicate")
-    if not store.bump_if_open(session, poll_id):  # closed meanwhile; also serialises votes on this poll
-        raise _ClosedMeanwhile(_with(result, "closed"))
-    key = voter_key(deps.voter_secret, poll, user_id)
-    mine = store.votes_of(session, poll_id, key)
+def _apply_clicks(session: Session, clicks: list[Click]) -> list[VoteResult]:
+    targets = store.vote_targets(session, {c.poll_id for c in clicks})
+    states = store.lock_states(session, targets.keys())  # not the targets' states: those may be stale
+    results: list[VoteResult | None] = [None] * len(clicks)
+    counted: list[tuple[int, Click, store.VoteTarget, str, str]] = []  # index, click, poll, voter, key
+    for index, c in enumerate(clicks):
+        poll = targets.get(c.poll_id)
+        if poll is None or (
+            c.position is not None and not any(o.position == c.position for o in poll.options)
+        ):
+            results[index] = VoteResult("unknown", c.poll_id)
+        elif states.get(poll.id) not in store.OPEN_FOR_VOTES:
+            outcome = "closed" if states.get(poll.id) == PollState.CLOSED else "not-open"
+            results[index] = VoteResult(outcome, poll.id, poll.question, PollKind(poll.kind))
+        else:
+            key = voter_key(c.secret, poll, c.user_id)
+            counted.append(
+                (index, c, poll, key, _keyed_delivery(c.secret, "click", poll.id, key, c.click_id))
+            )
+    first_with_key: dict[str, int] = {}
+    for index, _, _, _, dedupe_key in counted:
+        first_with_key.setdefault(dedupe_key, index)
+    new_keys = (
+        events.mark_many_processed(session, list(first_with_key), now=delivery_key_time(clicks[0].now))
+        if first_with_key
+        else set()
+    )
+    ballots = {(poll.id, key): _Ballot({}, {}) for _, _, poll, key, _ in counted}
+    for row in store.current_votes(session, ballots.keys()):
+        ballot = ballots[(row.poll_id, row.voter_key)]
+        ballot.chosen[row.option_id] = row.slot
+        ballot.rows[row.option_id] = row.id
+    before = {voter: dict(ballot.chosen) for voter, ballot in ballots.items()}
+    last_click: dict[tuple[int, str], Click] = {}  # the click that gives a new row its time and user
+    for index, c, poll, key, dedupe_key in counted:
+        if first_with_key[dedupe_key] != index or dedupe_key not in new_keys:
+            results[index] = VoteResult("duplicate", poll.id, poll.question, PollKind(poll.kind))
+            continue
+        results[index] = _choose(ballots[(poll.id, key)], poll, c)
+        last_click[(poll.id, key)] = c
+    removed: list[int] = []
+    added: list[dict[str, object]] = []
+    without_votes: list[tuple[int, str]] = []
+    changed: set[int] = set()
+    for (poll_id, key), ballot in ballots.items():
+        old, new = before[(poll_id, key)], ballot.chosen
+        if old == new:
+            continue
+        changed.add(poll_id)
+        removed += [ballot.rows[o] for o, slot in old.items() if new.get(o) != slot]
+        poll, c = targets[poll_id], last_click[(poll_id, key)]
+        added += [
+            {
+                "poll_id": poll_id,
+                "option_id": option_id,
+                "voter_key": key,
+                "user_id": None if poll.anonymous else c.user_id,
+                "slot": slot,
+                "created_at": vote_time(poll, c.now),
+            }
+            for option_id, slot in new.items()
+            if old.get(option_id) != slot
+        ]
+        if not new:
+            without_votes.append((poll_id, key))  # a reason goes with a vote; withdrawn together
+    store.apply_vote_changes(session, removed, added, without_votes, changed)
+    return [result or VoteResult("unknown", c.poll_id) for result, c in zip(results, clicks, strict=True)]
+
+
+def _choose(ballot: _Ballot, poll: store.VoteTarget, c: Click) -> VoteResult:
+    """Apply one click to the voter's ballot; the result says what they now have chosen."""
+    kind = PollKind(poll.kind)
+    option = next((o for o in poll.options if o.position == c.position), None)
     toggled_off = None
     if option is None:
-        outcome = "removed" if store.delete_votes(session, poll_id, key) else "nothing"
-    elif poll.kind == PollKind.MULTIPLE:
+        outcome = "removed" if ballot.chosen else "nothing"
+        ballot.chosen.clear()
+    elif kind == PollKind.MULTIPLE:
         outcome = "recorded"
-        if any(v.option_id == option.id for v in mine):
-            store.delete_votes(session, poll_id, key, option.id)
+        if (option.id or 0) in ballot.chosen:
+            del ballot.chosen[option.id or 0]
             toggled_off = option.label
         else:
-            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, option.position))
+            ballot.chosen[option.id or 0] = option.position
     else:
         outcome = "recorded"
-        if mine:
-            mine[0].option_id = option.id or 0
-            session.add(mine[0])
-            for extra in mine[1:]:
-                session.delete(extra)
-            session.flush()
-        else:
-            store.add_vote(session, _new_vote(deps, poll, option.id or 0, key, user_id, 0))
-    chosen_ids = {v.option_id for v in store.votes_of(session, poll_id, key)}
-    if not chosen_ids:
-        store.delete_reason(session, poll_id, key)  # a reason goes with a vote; withdrawn together
-    chosen = tuple(o.label for o in options if o.id in chosen_ids)
-    return VoteResult(
-        outcome, poll_id, poll.question, PollKind(poll.kind), chosen, toggled_off, poll.invite_reason
-    )
-
-
-def _new_vote(deps: Deps, poll: Poll, option_id: int, key: str, user_id: str, slot: int) -> Vote:
-    return Vote(
-        poll_id=poll.id or 0,
-        option_id=option_id,
-        voter_key=key,
-        user_id=None if poll.anonymous else user_id,
-        slot=slot,
-        created_at=vote_time(poll, deps.clock()),
-    )
-
-
-def _with(result: VoteResult, outcome: str) -> VoteResult:
-    return VoteResult(outcome, result.poll_id, result.question, result.kind)
+        ballot.chosen.clear()
+        ballot.chosen[option.id or 0] = 0
+    chosen = tuple(o.label for o in poll.options if o.id in ballot.chosen)
+    return VoteResult(outcome, poll.id, poll.question, kind, chosen, toggled_off, poll.invite_reason)
 
 
 # ----- reasons ------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 Opening is the claimed post questions use too (bot.runtime.claimed_post): claim the row, post, record the
 message; a claim abandoned by a crash goes stale and is taken over, looking for an earlier post first.
 
-Updates are coalesced: votes only bump `Poll.vote_version`; `MessageUpdater.run` (a scheduler job every
-~0.25 s, in one process) re-renders each poll whose message shows an older version, at most once per
-`interval` per poll and within a per-minute budget for chat.update (Tier 3), then stores the version it
-rendered. Whatever version it finds is rendered, so the last update always shows the final count.
+Updates are coalesced: a batch of votes leaves one `PollChange` marker per poll it changed (a close or an
+erasure bumps `Poll.vote_version`); `MessageUpdater.run` (a scheduler job every ~0.25 s, in one process)
+re-renders each poll with markers or an older version, at most once per `interval` per poll and within a
+per-minute budget for chat.update (Tier 3), then deletes the markers it saw and stores the version it
+drew. It reads the counts after the markers, so whatever it draws includes them, and a marker committed
+meanwhile is drawn next time: the last update always shows the final count.
 """
 
 import logging
@@ -148,7 +150,8 @@ class MessageUpdater:
             with deps.db.reading() as session:
                 stale = store.stale_messages(session)
             updated = 0
-            for poll_id, _version in stale:
+            for message in stale:
+                poll_id = message.poll_id
                 now = time.monotonic()
                 if now - self._last.get(poll_id, float("-inf")) < self.interval:
                     continue
@@ -158,12 +161,14 @@ class MessageUpdater:
                     break
                 self._recent.append(now)
                 self._last[poll_id] = now
-                updated += self._update(deps, poll_id)
+                updated += self._update(deps, message)
             return updated
         finally:
             self._lock.release()
 
-    def _update(self, deps: Deps, poll_id: int) -> int:
+    def _update(self, deps: Deps, stale: store.StaleMessage) -> int:
+        # Read after the markers were: every vote of a marker in `stale.changes` is drawn.
+        poll_id = stale.poll_id
         with deps.db.reading() as session:
             view = polls.load_view(session, poll_id)
         if view is None or not view.channel_id or not view.message_ts:
@@ -181,7 +186,7 @@ class MessageUpdater:
             logger.warning("updating poll %s failed (%s); will retry", poll_id, error)
             return 0
         with deps.db.transaction() as session:
-            store.mark_rendered(session, poll_id, view.version)
+            store.mark_rendered(session, poll_id, view.version, stale.changes)
         return 1
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from slack_sdk import WebClient
 
+from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.runtime.slack_client import build_web_client
 from storage.batch import WriteBatcher
@@ -29,6 +30,7 @@ class Deps:
     http: httpx.Client  # response_url follow-ups
     background: ThreadPoolExecutor
     writes: WriteBatcher  # group commit for the deliveries acked on the request path
+    metrics: Metrics = field(default_factory=Metrics)  # this process's; served on GET /metrics
     clock: Callable[[], datetime] = utc_now  # the one clock (storage.models); tests pass their own
     channel_ids: dict[str, str] = field(default_factory=dict)  # "#name" -> id, looked up once per process
     _identity: dict[str, str] | None = field(default=None, repr=False)
@@ -80,12 +82,14 @@ def _log_failure(future: Future[Any]) -> None:
 
 def build_deps(settings: Settings, *, db: Database | None = None, workers: int = 8) -> Deps:
     database = db or Database.from_url(settings.database_url)
+    metrics = Metrics()
     return Deps(
         settings=settings,
         db=database,
-        writes=WriteBatcher(database),
-        slack=build_web_client(settings),
-        posting=build_web_client(settings, retry_connection_errors=False),
+        writes=WriteBatcher(database, on_batch=metrics.writer_batch),
+        slack=build_web_client(settings, metrics=metrics),
+        posting=build_web_client(settings, retry_connection_errors=False, metrics=metrics),
+        metrics=metrics,
         http=httpx.Client(timeout=10),
         background=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="roundtable-bg"),
     )

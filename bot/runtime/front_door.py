@@ -23,6 +23,8 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.runtime.metrics import Metrics, request_kind
+
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300  # Slack's replay window for X-Slack-Request-Timestamp
@@ -204,11 +206,28 @@ def _objects(value: object) -> bool:
 class SlackEndpoint:
     """The Starlette endpoint for `POST /slack/events`."""
 
-    def __init__(self, app: AsyncApp, signing_secret: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        app: AsyncApp,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.app = app
         self.signature = SignatureCheck(signing_secret, clock)
+        self.metrics = metrics
 
     async def handle(self, request: Request) -> Response:
+        if self.metrics is None:
+            return await self._handle(request, {})
+        started = time.perf_counter()
+        seen: dict[str, Any] = {}
+        response = await self._handle(request, seen)
+        kind = request_kind(seen.get("body") or {})
+        self.metrics.request(kind, time.perf_counter() - started, response.status_code)
+        return response
+
+    async def _handle(self, request: Request, seen: dict[str, Any]) -> Response:
         raw = await request.body()
         headers = request.headers
         if not self.signature.valid(
@@ -218,6 +237,7 @@ class SlackEndpoint:
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
             body = parse_body(raw, headers.get("content-type"))
+            seen["body"] = body
             problem = shape_problem(body)
             if problem is not None:
                 raise Malformed(problem)

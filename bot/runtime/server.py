@@ -16,6 +16,7 @@ from bot.questions import backfill
 from bot.runtime.app import create_app
 from bot.runtime.deps import Deps, build_deps
 from bot.runtime.front_door import SlackEndpoint
+from bot.runtime.metrics import CONTENT_TYPE
 from bot.runtime.scheduler import HEARTBEAT, Scheduler
 from bot.runtime.settings import Settings, load_settings
 from storage import heartbeats
@@ -27,11 +28,19 @@ def create_asgi(deps: Deps) -> Starlette:
     """HTTP mode: every request to /slack/events is verified by the front door, whatever else is set."""
     deps.settings.require("SLACK_SIGNING_SECRET")
     assert deps.settings.slack_signing_secret is not None
-    slack_events = SlackEndpoint(create_app(deps), deps.settings.slack_signing_secret.get_secret_value())
+    metrics = deps.metrics if deps.settings.metrics else None
+    slack_events = SlackEndpoint(
+        create_app(deps), deps.settings.slack_signing_secret.get_secret_value(), metrics=metrics
+    )
 
     async def healthz(_request: Request) -> Response:
         report = await asyncio.to_thread(health_report, deps)
         return JSONResponse(report, status_code=200 if report["database"] == "ok" else 503)
+
+    async def metrics_page(_request: Request) -> Response:
+        if metrics is None:
+            return JSONResponse({"error": "metrics are off (ROUNDTABLE_METRICS=false)"}, status_code=404)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:
@@ -42,6 +51,7 @@ def create_asgi(deps: Deps) -> Starlette:
         routes=[
             Route("/slack/events", slack_events.handle, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     organisers: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="ROUNDTABLE_ORGANISERS")
     secret: SecretStr | None = Field(default=None, alias="ROUNDTABLE_SECRET")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    metrics: bool = Field(default=True, alias="ROUNDTABLE_METRICS")  # GET /metrics (Prometheus)
     auto_migrate: bool = Field(default=False, alias="ROUNDTABLE_AUTO_MIGRATE")
     post_grace_minutes: int = Field(default=60, alias="ROUNDTABLE_POST_GRACE_MINUTES", ge=0)
     schedule_poll_seconds: float = Field(default=2.0, alias="ROUNDTABLE_SCHEDULE_POLL_SECONDS", gt=0)

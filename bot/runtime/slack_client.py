@@ -6,8 +6,11 @@ chat.postMessage may already have posted — the poster checks the channel for t
 Retries sleep in the calling thread, so these clients are only used off the request path.
 """
 
+from typing import Any
+
 from slack_sdk import WebClient
-from slack_sdk.http_retry import RetryHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -15,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.runtime.metrics import Metrics, api_method
 from bot.runtime.settings import Settings
 
 TIMEOUT_SECONDS = 15
@@ -24,14 +28,58 @@ def _token(settings: Settings) -> str | None:
     return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
 
 
-def build_web_client(settings: Settings, *, retry_connection_errors: bool = True) -> WebClient:
+class CountedWebClient(WebClient):
+    """A WebClient that counts its calls, and the 429s that end a call, by method (`Metrics`)."""
+
+    def __init__(self, metrics: Metrics | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.metrics = metrics
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        if self.metrics is None:
+            return super().api_call(api_method, **kwargs)
+        self.metrics.slack_call(api_method)
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                self.metrics.slack_rate_limited(api_method)
+            raise
+
+
+class CountedRateLimitRetry(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry, counting each 429 it sleeps out (the last one, not retried, is counted by
+    `CountedWebClient`)."""
+
+    def __init__(self, metrics: Metrics | None, max_retry_count: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.metrics = metrics
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        limited = super()._can_retry(state=state, request=request, response=response, error=error)
+        if limited and self.metrics is not None:
+            self.metrics.slack_rate_limited(api_method(request.url))
+        return limited
+
+
+def build_web_client(
+    settings: Settings, *, retry_connection_errors: bool = True, metrics: Metrics | None = None
+) -> WebClient:
     handlers: list[RetryHandler] = [
-        RateLimitErrorRetryHandler(max_retry_count=5),
+        CountedRateLimitRetry(metrics, max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=3),
     ]
     if retry_connection_errors:
         handlers.append(ConnectionErrorRetryHandler(max_retry_count=3))
-    return WebClient(
+    return CountedWebClient(
+        metrics,
         token=_token(settings),
         base_url=settings.slack_api_url,
         timeout=TIMEOUT_SECONDS,

@@ -35,6 +35,7 @@ class Action(StrEnum):
     POST_NEXT_QUESTION = "post the next question early"
     COMPILE_DIGEST = "compile the digest"
     READ_UPCOMING = "read questions not yet posted"
+    CURATE_THEMES = "curate a question's themes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ RULES: dict[Action, Rule] = {
     ),
     Action.COMPILE_DIGEST: Rule(ORGANISERS, _digest_refusal),
     Action.READ_UPCOMING: Rule(MANAGERS, _chairs_and_organisers("read the questions still to come")),
+    Action.CURATE_THEMES: Rule(MANAGERS, _chairs_and_organisers("curate its themes")),
 }
 
 _STORED = {Role.ORGANISER: RoleName.ORGANISER, Role.CHAIR: RoleName.CHAIR}

@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime.deps import Deps
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, curation, events, home, views
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -12,3 +12,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     actions.register(app, deps)
     views.register(app, deps)
     home.register(app, deps)
+    curation.register(app, deps)

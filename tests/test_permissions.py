@@ -42,6 +42,7 @@ IN_A_WORKSHOP = {
     Action.OPEN_CONCLUSION_FORM: (True, True, True, False),
     Action.CONCLUDE_QUESTION: (True, True, True, False),
     Action.READ_UPCOMING: (True, True, True, False),
+    Action.CURATE_THEMES: (True, True, True, False),
     Action.POST_NEXT_QUESTION: (True, True, False, False),
     Action.COMPILE_DIGEST: (True, True, False, False),
 }

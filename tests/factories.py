@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from storage import migrate
 from storage.db import Database, make_engine
-from storage.models import Phase, PostState, Question, Role, RoleName, Workshop
+from storage.models import Phase, PostState, Question, Response, ResponseSource, Role, RoleName, Workshop
 
 CHANNEL = "C0TEST0001"
 ORGANISER = "UORGANISER"
@@ -81,3 +81,33 @@ def add_question(
         session.flush()
         assert question.id is not None
         return question.id
+
+
+def add_answer(
+    db: Database,
+    question_id: int,
+    text: str,
+    *,
+    user: str = "U0ANSWER001",
+    ts: str | None = None,
+    channel: str = CHANNEL,
+    created_at: datetime | None = None,
+    deleted: bool = False,
+) -> int:
+    """A stored thread reply (private when `ts` is None)."""
+    with db.transaction() as session:
+        when = created_at or datetime(2030, 5, 15, 13, 30, tzinfo=UTC)
+        response = Response(
+            question_id=question_id,
+            user_id=user,
+            text=text,
+            channel_id=channel if ts else None,
+            message_ts=ts,
+            source=ResponseSource.THREAD if ts else ResponseSource.PRIVATE,
+            created_at=when,
+            deleted_at=when if deleted else None,
+        )
+        session.add(response)
+        session.flush()
+        assert response.id is not None
+        return response.id

@@ -357,6 +357,7 @@ def view_submission(
     view_id: str | None = None,
     team_id: str = TEAM_ID,
     blocks: list[Payload] | None = None,
+    view_hash: str | None = None,
 ) -> Payload:
     """A view_submission payload; `values` is state.values: {block_id: {action_id: {"type": …, "value": …}}}."""
     view = {
@@ -367,7 +368,7 @@ def view_submission(
         "private_metadata": private_metadata,
         "callback_id": callback_id,
         "state": {"values": values or {}},
-        "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        "hash": view_hash or f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
         "title": {"type": "plain_text", "text": "Roundtable"},
         "clear_on_close": False,
         "notify_on_close": False,
@@ -392,6 +393,80 @@ def view_submission(
         "response_urls": [],
         "is_enterprise_install": False,
         "enterprise": None,
+    }
+
+
+def submission_of(view: Payload, values: Payload, *, user_id: str = DEFAULT_USER_ID) -> Payload:
+    """The view_submission Slack sends for `view` (as views.open/update stored it in the fake Slack)."""
+    return view_submission(
+        str(view["callback_id"]),
+        values=values,
+        private_metadata=str(view.get("private_metadata") or ""),
+        user_id=user_id,
+        view_id=str(view["id"]),
+        blocks=list(view.get("blocks") or []),
+        view_hash=str(view.get("hash") or "") or None,
+    )
+
+
+def message_action(
+    callback_id: str,
+    *,
+    message: Payload,
+    user_id: str = DEFAULT_USER_ID,
+    channel_id: str = DEFAULT_CHANNEL_ID,
+    response_url: str = UNROUTABLE_RESPONSE_URL,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+) -> Payload:
+    """A message shortcut chosen from `message`'s menu (type message_action)."""
+    return {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": new_ts(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or new_trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
+
+
+def block_actions_in_view(
+    action_id: str,
+    *,
+    view: Payload,
+    value: str | None = None,
+    user_id: str = DEFAULT_USER_ID,
+    team_id: str = TEAM_ID,
+    action: Payload | None = None,
+) -> Payload:
+    """A click inside a modal (container type view): no channel, no message, no response_url."""
+    clicked = action or {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": slack_id("", 5).lower(),
+        "action_ts": new_ts(),
+        "text": {"type": "plain_text", "text": action_id},
+        **({"value": value} if value is not None else {}),
+    }
+    return {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [clicked],
     }
 
 

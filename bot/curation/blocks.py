@@ -130,7 +130,7 @@ def _count(n: int) -> str:
 def overview_modal(overview: Overview, notice: str | None = None) -> Block:
     blocks: list[Block] = []
     if notice:
-        blocks.append(_context(f":information_source: {escape(notice)}"))
+        blocks.append(_context(f":information_source: {notice}"))  # our own words, never user text
     blocks.append(_text(f"*Question:* {truncate(escape(overview.question_text), 500)}"))
     if overview.curated:
         blocks.append(_context("*Curated themes*: these replace the suggested themes in the digest."))
@@ -310,8 +310,8 @@ def parse_edit(form: str, values: dict[str, str | None]) -> Edit | Refused:
 
 
 def notice_modal(text: str) -> Block:
-    """A modal that only says something (a refusal, a form that expired)."""
-    return _modal(OVERVIEW_CALLBACK, "Themes", [_text(escape(text))], "", None)
+    """A modal that only says something: `text` is our own mrkdwn (refusals come escaped)."""
+    return _modal(OVERVIEW_CALLBACK, "Themes", [_text(text)], "", None)
 
 
 # ----- the "Add to theme…" form ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from slack_requests import (
     SlackSender,
     block_actions,
     event_callback,
+    message_action,
     message_changed_event,
     message_event,
     prepare,
@@ -145,6 +146,7 @@ def _with(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 CLICK = block_actions("poll.vote.1", value="1:1")
 SUBMIT = view_submission("poll.reason", private_metadata="1")
+SHORTCUT = message_action("curation.add_to_theme", message={"type": "message", "ts": "1.2", "text": "hi"})
 MALFORMED = {
     "invalid-json": SlackRequest(b'{"type": "event_callback", "event": ', "application/json"),
     "json-null": SlackRequest(b"null", "application/json"),
@@ -174,6 +176,9 @@ MALFORMED = {
     "channel-a-string": _interactive(_with(CLICK, channel="C1")),
     "view-null": _interactive(_with(SUBMIT, view=None)),
     "view-state-values-a-list": _interactive(_with(SUBMIT, view=SUBMIT["view"] | {"state": {"values": [1]}})),
+    "shortcut-without-callback": _interactive(_with(SHORTCUT, callback_id=None)),
+    "shortcut-message-ts-a-number": _interactive(_with(SHORTCUT, message={"type": "message", "ts": 1.2})),
+    "shortcut-without-channel": _interactive(_with(SHORTCUT, channel=None)),
     "command-text-a-number": _json(slash_command(text="help") | {"text": 5}),
 }
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from storage.inserts import insert_if_absent
 from storage.models import Question, Response, Theme, ThemeAnswer, ThemeCuration
 from storage.responses import counts_as_answer
 
@@ -26,10 +27,15 @@ def curated_among(session: Session, question_ids: Sequence[int]) -> set[int]:
     return set(session.exec(statement).all())
 
 
-def mark_curated(session: Session, question_id: int, now: datetime) -> None:
-    if not is_curated(session, question_id):
-        session.add(ThemeCuration(question_id=question_id, curated_at=now))
-        session.flush()
+def claim_curation(session: Session, question_id: int, now: datetime) -> bool:
+    """Mark the question curated; True for exactly one caller, the one that copies the suggestions.
+
+    INSERT … ON CONFLICT DO NOTHING: on PostgreSQL a concurrent first edit waits for this one to commit,
+    then finds the question curated and the themes copied, instead of copying them twice.
+    """
+    return insert_if_absent(
+        session, ThemeCuration, {"question_id": question_id, "curated_at": now}, ["question_id"]
+    )
 
 
 def answers(session: Session, question_id: int) -> Sequence[Response]:

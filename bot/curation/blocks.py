@@ -224,7 +224,11 @@ def edit_modal(overview: Overview, form: str) -> Block:
         blocks = _quote_blocks(overview, stored)
     else:
         marks = [_option("not", "Not for quotation"), _option("ok", "May be quoted")]
-        blocks = [_select("answer", "Answer", answers), _select("mark", "Mark it", marks)] if answers else []
+        marked = [
+            _option(str(a.response_id), ("[not for quotation] " if a.not_for_quotation else "") + a.text)
+            for a in overview.answers
+        ]
+        blocks = [_select("answer", "Answer", marked), _select("mark", "Mark it", marks)] if marked else []
     if len(overview.answers) > MAX_OPTIONS and form in ("move", "quotable"):
         blocks.append(
             _context(

@@ -203,10 +203,11 @@ class _Undo(Exception):
 
 def accept(session: Session, question_id: int, suggest: Suggester, deps: Deps) -> None:
     """Copy the suggestions into stored themes, once; a curated question is left as it is."""
-    if themes.is_curated(session, question_id):
+    if not themes.claim_curation(session, question_id, deps.clock()):
         return
     answers = themes.answers(session, question_id)
-    suggested = suggest(_inputs(answers), _unquotable(answers))
+    unquotable = _unquotable(answers)
+    suggested = suggest(_inputs(answers), unquotable)
     live = {a.id for a in answers}
     for proposal in suggested.themes:
         quote = next((q for q in proposal.quote_ids if q in proposal.answer_ids), None)
@@ -214,12 +215,11 @@ def accept(session: Session, question_id: int, suggest: Suggester, deps: Deps) -
             session,
             question_id,
             suggested_label(proposal.label),
-            quote if quote in live and quote not in _unquotable(answers) else None,
+            quote if quote in live and quote not in unquotable else None,
         )
         for answer_id in proposal.answer_ids:
             if answer_id in live:
                 themes.set_theme(session, answer_id, theme.id)
-    themes.mark_curated(session, question_id, deps.clock())
 
 
 def _apply(session: Session, question_id: int, edit: Edit) -> Refused | None:

@@ -7,6 +7,8 @@ the ack; a saved edit answers its submission with the refreshed overview (respon
 """
 
 import asyncio
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -195,9 +197,17 @@ def _view_id(body: dict[str, Any]) -> str:
 
 
 def _dedupe_key(view: dict[str, Any]) -> str | None:
-    """One key per state of an opened form: a repeated delivery of the same submission applies once."""
+    """One key per submission: a repeated delivery of it applies once.
+
+    The view's id and hash name the form as it was shown; the submitted values are part of the key too,
+    since a form shown twice with the same content may carry the same hash.
+    """
     view_id, view_hash = view.get("id"), view.get("hash")
-    return f"curation:{view_id}:{view_hash}"[:128] if view_id and view_hash else None
+    if not view_id or not view_hash:
+        return None
+    values = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{view_id}\n{view_hash}\n{values}".encode()).hexdigest()
+    return f"curation:{digest}"
 
 
 def _message(refused: rules.Refused | None) -> str:

@@ -311,9 +311,20 @@ def test_the_home_themes_modal_accepts_renames_merges_moves_quotes_and_marks_end
     themes, other, _ = effective(curating, question)
     assert themes == [("Favourable conditions", [TEXTS[1], TEXTS[2]], None)]  # its quote left with it
     assert other == [TEXTS[0], TEXTS[3]]
+    form = click(sender, fake_slack, overview, blocks.FORM_ACTION_PREFIX + "move", ORGANISER)
+    values = {
+        "answer": {"answer": static_select(str(fourth))},
+        "new_label": {"new_label": plain_text_input("Place")},
+    }
+    assert submit(sender, form, values, ORGANISER)["response_action"] == "update"
+    assert effective(curating, question)[0][1] == ("Place", [TEXTS[3]], None)
+    values["target"] = {"target": static_select("other")}
+    assert submit(sender, form, values, ORGANISER)["errors"] == {
+        "new_label": "Pick a theme or name a new one, not both."
+    }
 
     form = click(sender, fake_slack, overview, blocks.FORM_ACTION_PREFIX + "quote", ORGANISER)
-    assert options(form, "quote") == [TEXTS[1], TEXTS[2]]
+    assert options(form, "quote") == [TEXTS[1], TEXTS[2], TEXTS[3]]  # grouped by theme
     values = {"quote": {"quote": static_select(value_of(form, "quote", TEXTS[2]))}}
     assert submit(sender, form, values, ORGANISER)["response_action"] == "update"
     assert effective(curating, question)[0][0][2] == TEXTS[2]
@@ -321,12 +332,15 @@ def test_the_home_themes_modal_accepts_renames_merges_moves_quotes_and_marks_end
     form = click(sender, fake_slack, overview, blocks.FORM_ACTION_PREFIX + "quotable", ORGANISER)
     values = {"answer": {"answer": static_select(str(third))}, "mark": {"mark": static_select("not")}}
     assert submit(sender, form, values, ORGANISER)["response_action"] == "update"
-    assert effective(curating, question)[0] == [("Favourable conditions", [TEXTS[1], TEXTS[2]], None)]
+    assert effective(curating, question)[0] == [
+        ("Favourable conditions", [TEXTS[1], TEXTS[2]], None),
+        ("Place", [TEXTS[3]], None),
+    ]
     with curating.deps.db.reading() as session:
         assert [r.id for r in session.exec(select(Response).where(Response.not_for_quotation)).all()] == [
             third
         ]
-    del second, fourth
+    del second
 
 
 def test_participants_home_clicks_and_crafted_edits_are_refused_and_change_nothing(

@@ -8,12 +8,13 @@ picker within 100 options.
 import json
 from typing import Any
 
-from bot.curation.forms import AddPrompt, Overview, ThemeLine
+from bot.curation.forms import PICK_ONE, AddPrompt, Overview, ThemeLine
 from bot.curation.themes import (
     GONE_THEME,
     MAX_LABEL,
     NOT_AN_ANSWER,
     OTHER,
+    AddToNewTheme,
     ChooseQuote,
     Edit,
     MarkQuotable,
@@ -99,6 +100,17 @@ def _select(block_id: str, label: str, options: list[Block], *, optional: bool =
         "placeholder": _plain("Choose…"),
         "options": options[:MAX_OPTIONS],
     }
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "optional": optional,
+        "element": element,
+    }
+
+
+def _label_input(block_id: str, label: str, *, optional: bool = False) -> Block:
+    element = {"type": "plain_text_input", "action_id": block_id, "max_length": MAX_LABEL}
     return {
         "type": "input",
         "block_id": block_id,
@@ -197,12 +209,7 @@ def edit_modal(overview: Overview, form: str) -> Block:
     answers = [_option(str(a.response_id), a.text) for a in overview.answers]
     blocks: list[Block]
     if form == "rename":
-        label = {
-            "type": "input",
-            "block_id": "label",
-            "label": _plain("New name"),
-            "element": {"type": "plain_text_input", "action_id": "label", "max_length": MAX_LABEL},
-        }
+        label = _label_input("label", "New name")
         blocks = [_select("theme", "Theme", theme_options), label] if theme_options else []
     elif form == "merge":
         blocks = (
@@ -216,7 +223,11 @@ def edit_modal(overview: Overview, form: str) -> Block:
     elif form == "move":
         targets = [*theme_options, _option(OTHER_VALUE, OTHER)]
         blocks = (
-            [_select("answer", "Answer", answers), _select("target", "Move it to", targets)]
+            [
+                _select("answer", "Answer", answers),
+                _select("target", "Move it to", targets, optional=True),
+                _label_input("new_label", "…or to a new theme", optional=True),
+            ]
             if answers
             else []
         )
@@ -278,7 +289,7 @@ def parse_choice(value: str | None) -> int | None:
 FIELDS = {
     "rename": ("theme", "label"),
     "merge": ("theme", "into"),
-    "move": ("answer", "target"),
+    "move": ("answer", "target", "new_label"),
     "quote": ("quote",),
     "quotable": ("answer", "mark"),
 }
@@ -302,7 +313,11 @@ def parse_edit(form: str, values: dict[str, str | None]) -> Edit | Refused:
     if answer is None:
         return Refused(NOT_AN_ANSWER, "answer")
     if form == "move":
-        target = values.get("target")
+        target, named = values.get("target"), " ".join((values.get("new_label") or "").split())
+        if bool(target) == bool(named):
+            return Refused(PICK_ONE if not named else f"{PICK_ONE[:-1]}, not both.", "new_label")
+        if named:
+            return AddToNewTheme(answer, named)
         theme = None if target == OTHER_VALUE else parse_choice(target)
         if target != OTHER_VALUE and theme is None:
             return Refused(GONE_THEME, "target")
@@ -329,13 +344,6 @@ def add_modal(prompt: AddPrompt) -> Block:
         blocks.append(
             _select("theme", "An existing theme", [_option(v, t) for v, t in prompt.options], optional=True)
         )
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": "new_label",
-            "optional": bool(prompt.options),
-            "label": _plain("…or a new theme" if prompt.options else "A new theme"),
-            "element": {"type": "plain_text_input", "action_id": "new_label", "max_length": MAX_LABEL},
-        }
-    )
+    new_label = "…or a new theme" if prompt.options else "A new theme"
+    blocks.append(_label_input("new_label", new_label, optional=bool(prompt.options)))
     return _modal(ADD_CALLBACK, "Add to theme", blocks, add_metadata(prompt), "Add")

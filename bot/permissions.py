@@ -37,6 +37,7 @@ class Action(StrEnum):
     READ_UPCOMING = "read questions not yet posted"
     START_WEIGH_IN = "start a weigh-in round"
     EXCLUDE_FROM_WEIGH_IN = "exclude an answer from the weigh-in"
+    CURATE_THEMES = "curate a question's themes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ RULES: dict[Action, Rule] = {
     Action.EXCLUDE_FROM_WEIGH_IN: Rule(
         MANAGERS, _chairs_and_organisers("take an answer out of the weigh-in or put it back")
     ),
+    Action.CURATE_THEMES: Rule(MANAGERS, _chairs_and_organisers("curate its themes")),
 }
 
 _STORED = {Role.ORGANISER: RoleName.ORGANISER, Role.CHAIR: RoleName.CHAIR}

@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.runtime.deps import Deps
-from handlers import actions, commands, events, home, views, weighin
+from handlers import actions, commands, curation, events, home, views, weighin
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: AsyncApp, deps: Deps) -> None:
     views.register(app, deps)
     home.register(app, deps)
     weighin.register(app, deps)
+    curation.register(app, deps)

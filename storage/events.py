@@ -28,3 +28,8 @@ def forget_older_than(session: Session, cutoff: datetime) -> int:
     """Drop keys older than Slack's retry window; (channel, ts) uniqueness still guards replies."""
     result = session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
     return result.rowcount
+
+
+def is_processed(session: Session, key: str) -> bool:
+    """Whether some delivery already marked `key` (a read, for work that must first check it applies)."""
+    return session.get(ProcessedEvent, key) is not None

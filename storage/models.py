@@ -221,6 +221,8 @@ class Response(SQLModel, table=True):
     deleted_at: datetime | None = _time(default=None)
     # A chair or organiser took it out of the weigh-in deck (off topic); it stays in the transcript.
     excluded_from_deck: bool = False
+    # The rapporteur's word: never quoted in the digest (still counted and in the transcript).
+    not_for_quotation: bool = False
 
 
 class EarlyReply(SQLModel, table=True):
@@ -400,3 +402,31 @@ class WeighinVote(SQLModel, table=True):
     response_id: int = Field(foreign_key="response.id", ondelete="CASCADE", primary_key=True)
     voter_key: str = Field(sa_type=String(64), primary_key=True)
     choice: int  # +1 agree, -1 disagree, 0 pass (Pol.is's sign convention)
+
+
+class Theme(SQLModel, table=True):
+    """A curated theme of one question's answers, named by a chair or organiser (bot.curation).
+
+    Ordered by (position, id), so the same edits always give the same report. Its answers are the
+    `themeanswer` rows pointing at it; a question's answers in no theme are its "Other points".
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", index=True)
+    label: str = Field(sa_type=String(200))
+    position: int
+    quote_response_id: int | None = Field(default=None, foreign_key="response.id", ondelete="SET NULL")
+
+
+class ThemeAnswer(SQLModel, table=True):
+    """An answer's theme: at most one each (the answer is the key)."""
+
+    response_id: int = Field(foreign_key="response.id", ondelete="CASCADE", primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", ondelete="CASCADE", index=True)
+
+
+class ThemeCuration(SQLModel, table=True):
+    """A question whose themes are curated: its `theme` rows replace the suggested themes in the digest."""
+
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE", primary_key=True)
+    curated_at: datetime = _time(default_factory=utc_now)

@@ -91,17 +91,22 @@ def add_answer(
     *,
     ts: str | None,
     channel: str = CHANNEL,
-    source: ResponseSource = ResponseSource.THREAD,
+    source: ResponseSource | None = None,
+    created_at: datetime | None = None,
+    deleted: bool = False,
 ) -> int:
-    """A stored answer: a thread reply at `ts`, or a private answer (`ts` None, source PRIVATE)."""
+    """A stored answer: a thread reply at `ts`, or a private answer (`ts` None)."""
     with db.transaction() as session:
+        when = created_at or datetime(2030, 5, 15, 13, 30, tzinfo=UTC)
         response = Response(
             question_id=question_id,
             user_id=user_id,
             text=text,
             channel_id=channel if ts else None,
             message_ts=ts,
-            source=source,
+            source=source or (ResponseSource.THREAD if ts else ResponseSource.PRIVATE),
+            created_at=when,
+            deleted_at=when if deleted else None,
         )
         session.add(response)
         session.flush()

@@ -357,11 +357,12 @@ def view_block_actions(
     user_id: str = DEFAULT_USER_ID,
     team_id: str = TEAM_ID,
     action_ts: str | None = None,
+    action: Payload | None = None,
 ) -> Payload:
-    """A block_actions payload for a click on a button inside an open modal `view` (as views.open or
-    views.update returned it: its id, hash and private_metadata travel with the click). Slack sends no
-    channel, message or response_url with such a click."""
-    clicked = {
+    """A block_actions payload for a click inside an open modal `view` (as views.open or views.update
+    returned it: its id, hash and private_metadata travel with the click); `action` replaces the default
+    button (a select, say). Slack sends no channel, message or response_url with such a click."""
+    clicked = action or {
         "type": "button",
         "action_id": action_id,
         "block_id": block_id or slack_id("", 5).lower(),
@@ -391,6 +392,7 @@ def message_action(
     user_id: str = DEFAULT_USER_ID,
     channel_id: str = DEFAULT_CHANNEL_ID,
     response_url: str = UNROUTABLE_RESPONSE_URL,
+    trigger_id: str | None = None,
     team_id: str = TEAM_ID,
 ) -> Payload:
     """A message shortcut (`message_action`) chosen on `message` (a message event's fields: ts, user, …)."""
@@ -404,7 +406,7 @@ def message_action(
         "is_enterprise_install": False,
         "enterprise": None,
         "callback_id": callback_id,
-        "trigger_id": new_trigger_id(),
+        "trigger_id": trigger_id or new_trigger_id(),
         "response_url": response_url,
         "message_ts": message["ts"],
         "message": {"type": "message", "team": team_id, **message},
@@ -420,6 +422,7 @@ def view_submission(
     view_id: str | None = None,
     team_id: str = TEAM_ID,
     blocks: list[Payload] | None = None,
+    view_hash: str | None = None,
 ) -> Payload:
     """A view_submission payload; `values` is state.values: {block_id: {action_id: {"type": …, "value": …}}}."""
     view = {
@@ -430,7 +433,7 @@ def view_submission(
         "private_metadata": private_metadata,
         "callback_id": callback_id,
         "state": {"values": values or {}},
-        "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        "hash": view_hash or f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
         "title": {"type": "plain_text", "text": "Roundtable"},
         "clear_on_close": False,
         "notify_on_close": False,
@@ -456,6 +459,19 @@ def view_submission(
         "is_enterprise_install": False,
         "enterprise": None,
     }
+
+
+def submission_of(view: Payload, values: Payload, *, user_id: str = DEFAULT_USER_ID) -> Payload:
+    """The view_submission Slack sends for `view` (as views.open/update stored it in the fake Slack)."""
+    return view_submission(
+        str(view["callback_id"]),
+        values=values,
+        private_metadata=str(view.get("private_metadata") or ""),
+        user_id=user_id,
+        view_id=str(view["id"]),
+        blocks=list(view.get("blocks") or []),
+        view_hash=str(view.get("hash") or "") or None,
+    )
 
 
 def plain_text_input(value: str) -> Payload:

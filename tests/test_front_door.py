@@ -180,6 +180,7 @@ MALFORMED = {
     "channel-a-string": _interactive(_with(CLICK, channel="C1")),
     "view-null": _interactive(_with(SUBMIT, view=None)),
     "view-state-values-a-list": _interactive(_with(SUBMIT, view=SUBMIT["view"] | {"state": {"values": [1]}})),
+    "shortcut-without-channel": _interactive(_with(SHORTCUT, channel=None)),
     "command-text-a-number": _json(slash_command(text="help") | {"text": 5}),
     "view-click-hash-a-number": _interactive(_with(VIEW_CLICK, view=VIEW_CLICK["view"] | {"hash": 5})),
     "view-click-metadata-an-object": _interactive(

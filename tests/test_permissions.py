@@ -11,6 +11,9 @@ Each privileged endpoint refuses a participant; where that is proved:
   App Home: Post next question now                         test_people_commands: participants_crafted_home…
   App Home: Digest                                         here: participants_crafted_home_digest_…
   /roundtable status (texts still to come)                 test_lifecycle: status_shows_upcoming_…
+  Add to theme… (message shortcut) and its form            test_curation: add_to_theme_is_refused_to_…
+  App Home: Themes… picker, the themes modal's buttons
+  and edit forms                                           test_curation: participants_home_clicks_and_…
 """
 
 import json
@@ -44,6 +47,7 @@ IN_A_WORKSHOP = {
     Action.READ_UPCOMING: (True, True, True, False),
     Action.START_WEIGH_IN: (True, True, True, False),
     Action.EXCLUDE_FROM_WEIGH_IN: (True, True, True, False),
+    Action.CURATE_THEMES: (True, True, True, False),
     Action.POST_NEXT_QUESTION: (True, True, False, False),
     Action.COMPILE_DIGEST: (True, True, False, False),
 }

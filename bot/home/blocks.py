@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.home.service import HomeData, ManagedWorkshop, OpenPoll
+from bot.home.service import HomeData, ManagedWorkshop, OpenPoll, ThemedQuestion
 from bot.text import escape, parse_id, truncate
 from bot.weighin.blocks import weigh_in_button
 from bot.weighin.deck import Scope
@@ -12,6 +12,8 @@ Block = dict[str, Any]
 MAX_BLOCKS = 100
 POST_NEXT_ACTION = "home.post_next"
 DIGEST_ACTION = "home.digest"
+THEMES_ACTION = "home.themes"  # the per-workshop "Themes…" picker: opens a question's curation modal
+MAX_OPTIONS = 100
 CLOSE_POLL_ACTION = "poll.close"  # the poll message's own Close button: one handler, one role check
 PHASES = {"before": "Before the event", "live": "Live now", "after": "After the event"}
 
@@ -69,6 +71,8 @@ def _organised(workshop: ManagedWorkshop) -> list[Block]:
     buttons = [_button("Compile digest", DIGEST_ACTION, str(workshop.workshop_id))]
     if workshop.has_next_question:
         buttons.insert(0, _button("Post next question now", POST_NEXT_ACTION, str(workshop.workshop_id)))
+    if workshop.themed_questions:
+        buttons.append(_themes_picker(workshop.themed_questions))
     blocks.append(
         {"type": "actions", "block_id": f"home.workshop.{workshop.workshop_id}", "elements": buttons}
     )
@@ -76,6 +80,23 @@ def _organised(workshop: ManagedWorkshop) -> list[Block]:
     if len(workshop.open_polls) > 5:
         blocks.append(context(f"…and {len(workshop.open_polls) - 5} more open polls."))
     return blocks
+
+
+def _themes_picker(questions: list[ThemedQuestion]) -> Block:
+    """One select per workshop, not a block per question: the view stays within 100 blocks."""
+    options = []
+    for q in questions[:MAX_OPTIONS]:
+        state = "curated" if q.curated else "suggested"
+        label = f"Q{q.position + 1} · {q.answers} answers · {state} · {' '.join(q.text.split())}"
+        options.append(
+            {"text": {"type": "plain_text", "text": truncate(label, 75)}, "value": str(q.question_id)}
+        )
+    return {
+        "type": "static_select",
+        "action_id": THEMES_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Themes…"},
+        "options": options,
+    }
 
 
 def _poll_line(poll: OpenPoll) -> Block:

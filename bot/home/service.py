@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot import permissions
 from bot.permissions import Action
 from bot.polls import rules as polls
 from bot.runtime.deps import Deps
 from bot.weighin import deck
-from storage import home
+from storage import home, themes
 from storage.models import Workshop
 
 UPCOMING = 3
@@ -25,6 +27,17 @@ class OpenPoll:
     poll_id: int
     question: str
     workshop: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThemedQuestion:
+    """A posted question in the Home's "Themes…" picker: its themes are curated in a modal."""
+
+    question_id: int
+    position: int
+    text: str
+    answers: int
+    curated: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,7 @@ class ManagedWorkshop:
     invited: int
     open_polls: list[OpenPoll]
     has_next_question: bool
+    themed_questions: list[ThemedQuestion] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +104,7 @@ def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
             open_by_workshop.setdefault(poll.workshop_id or 0, []).append(
                 OpenPoll(poll.id or 0, poll.question, titles.get(poll.workshop_id, ""))
             )
+        themed = _themed_questions(session, [w.id for w in organised if w.id is not None])
         managed = []
         for workshop in organised:
             zone = ZoneInfo(workshop.timezone)
@@ -109,6 +124,7 @@ def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
                     invited=counts.get(wid, (0, 0))[1],
                     open_polls=open_by_workshop.get(wid, []),
                     has_next_question=home.next_scheduled_question(session, wid) is not None,
+                    themed_questions=themed.get(wid, []),
                 )
             )
         chaired_polls = [p for w in chaired for p in open_by_workshop.get(w.id or 0, [])]
@@ -135,6 +151,19 @@ def gather(deps: Deps, user_id: str, team_url: str | None) -> HomeData:
         weigh_in = deck.waiting_counts(deps, session, user_id, mine_ids)
         to_weigh_in = [ToWeighIn(w, names.get(w, ""), n) for w, n in weigh_in.items() if n]
     return HomeData(managed, chaired_polls, [w.title for w in chaired], waiting, to_vote, to_weigh_in)
+
+
+def _themed_questions(session: Session, workshop_ids: list[int]) -> dict[int, list[ThemedQuestion]]:
+    posted = themes.posted_questions(session, workshop_ids)
+    ids = [q.id for q in posted if q.id is not None]
+    counts, curated = themes.answer_counts(session, ids), themes.curated_among(session, ids)
+    by_workshop: dict[int, list[ThemedQuestion]] = {}
+    for q in posted:
+        qid = q.id or 0
+        by_workshop.setdefault(q.workshop_id, []).append(
+            ThemedQuestion(qid, q.position, q.text, counts.get(qid, 0), qid in curated)
+        )
+    return by_workshop
 
 
 def permalink(team_url: str | None, channel_id: str | None, ts: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from slack_sdk import WebClient
 
+from bot.curation import suggestions
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.runtime.slack_client import build_web_client
@@ -32,6 +33,8 @@ class Deps:
     writes: WriteBatcher  # group commit for the deliveries acked on the request path
     metrics: Metrics = field(default_factory=Metrics)  # this process's; served on GET /metrics
     clock: Callable[[], datetime] = utc_now  # the one clock (storage.models); tests pass their own
+    # How curation gets suggested themes (bot.curation.suggestions; tests pass their own).
+    suggest_themes: suggestions.Suggester = suggestions.suggest_themes
     channel_ids: dict[str, str] = field(default_factory=dict)  # "#name" -> id, looked up once per process
     _identity: dict[str, str] | None = field(default=None, repr=False)
 

@@ -116,11 +116,30 @@ def shape_problem(body: dict[str, Any]) -> str | None:
         problem = _user_problem(body) or _actions_problem(body.get("actions"))
         # A click inside a modal (the weigh-in deck) is answered by redrawing that view.
         return problem or (_strings(body["view"], _VIEW_STRINGS, "view.") if body.get("view") else None)
-    if kind == "message_action":  # a message shortcut (exclude from / include in the weigh-in)
-        return _user_problem(body) or _shortcut_problem(body)
     if kind in ("view_submission", "view_closed"):
         return _user_problem(body) or _view_problem(body.get("view"))
+    if kind in ("message_action", "shortcut"):  # weigh-in exclusion, Add to theme…
+        return _user_problem(body) or _shortcut_problem(body)
     return None
+
+
+_SHORTCUT_STRINGS = ("callback_id", "trigger_id", "response_url", "message_ts", "action_ts")
+
+
+def _shortcut_problem(body: dict[str, Any]) -> str | None:
+    """A shortcut names its callback; a message shortcut also its channel and message (Bolt and
+    handlers/curation.py read channel.id and message.ts)."""
+    if not isinstance(body.get("callback_id"), str):
+        return "callback_id is missing"
+    problem = _strings(body, _SHORTCUT_STRINGS, "")
+    if problem is not None or body["type"] != "message_action":
+        return problem
+    channel, message = body.get("channel"), body.get("message")
+    if not isinstance(channel, dict) or not isinstance(channel.get("id"), str):
+        return "channel.id is missing"
+    if not isinstance(message, dict) or not isinstance(message.get("ts"), str):
+        return "message.ts is missing"
+    return _strings(message, ("user", "text", "thread_ts"), "message.")
 
 
 def _event_problem(event: object) -> str | None:
@@ -150,16 +169,6 @@ def _user_problem(body: dict[str, Any]) -> str | None:
         if body.get(name) is not None and not isinstance(body[name], dict):
             return f"{name} is not an object"
     return None
-
-
-def _shortcut_problem(body: dict[str, Any]) -> str | None:
-    problem = _strings(body, ("callback_id", "trigger_id", "response_url", "message_ts"), "")
-    if problem is None and not isinstance(body.get("callback_id"), str):
-        return "callback_id is missing"
-    for name in ("channel", "message"):
-        if problem is None and body.get(name) is not None:
-            problem = _strings(body[name], ("id", "ts", "thread_ts", "user"), f"{name}.")
-    return problem
 
 
 def _actions_problem(actions: object) -> str | None:

@@ -42,6 +42,10 @@ class WorkshopRow(NamedTuple):
     chatham_house: bool
     sector_tagging: bool
     sector_min_group: int
+    report_intro: str
+    report_purpose: str
+    report_reported_by: str
+    redact: list[str]  # organisation names kept out of quotes
 
 
 class QuestionRow(NamedTuple):

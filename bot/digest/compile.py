@@ -16,12 +16,15 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.digest.audience import Audience, names_nobody, visible_data, withheld_polls
+from bot.digest.key_points import key_points_for
 from bot.digest.model import (
+    OTHER_SECTOR,
     DayCount,
     Digest,
     Participation,
     PhaseCount,
     QuestionSection,
+    ReportFrame,
     ResponseItem,
 )
 from bot.digest.pairs import pair_shifts
@@ -144,7 +147,11 @@ def build_digest(
         withheld=withheld,
     )
 
-    questions = _questions(data.questions, data.responses, zone, disclosure, invited, len(participants))
+    redact = tuple(workshop.redact or ())
+    questions = _questions(
+        data.questions, data.responses, zone, disclosure, invited, len(participants), redact
+    )
+    named_sectors, unnamed = _participant_sectors(participants, disclosure)
     polls, poll_ids = poll_sections(data.polls, data.options, data.votes, data.reasons, disclosure)
     return Digest(
         slug=workshop.slug,
@@ -169,11 +176,35 @@ def build_digest(
             votes=sum(p.total_votes for p in polls),
             per_day=_per_day(questions),
             per_phase=_per_phase(questions, data.questions, data.responses),
+            sectors=named_sectors,
+            unnamed_sectors=unnamed,
         ),
         sector_tagging=workshop.sector_tagging,
         sector_min_group=workshop.sector_min_group,
         audience=audience,
+        report=ReportFrame(
+            intro=workshop.report_intro,
+            purpose=workshop.report_purpose,
+            reported_by=workshop.report_reported_by,
+        ),
     )
+
+
+def _participant_sectors(participants: set[str], disclosure: Disclosure) -> tuple[tuple[str, ...], bool]:
+    """Sectors for "N participants from …": those with at least the minimum group of participants.
+
+    A sector may be labelled on answers (enough invitees) yet have fewer participants than the minimum;
+    naming it here would say that one or two people of that sector took part, so it is left out, and the
+    line says "and other sectors" for everyone not named.
+    """
+    if disclosure.sectors is None or not participants:
+        return (), False
+    counts = Counter(disclosure.sectors.get(person) for person in participants)
+    minimum = max(disclosure.min_group, 1)
+    named = tuple(
+        sorted(s for s, n in counts.items() if s is not None and s != OTHER_SECTOR and n >= minimum)
+    )
+    return named, sum(n for s, n in counts.items() if s not in named) > 0
 
 
 def _zone(name: str) -> tzinfo:
@@ -195,6 +226,7 @@ def _questions(
     disclosure: Disclosure,
     invited: set[str],
     participants: int,
+    redact: Sequence[str],
 ) -> tuple[QuestionSection, ...]:
     by_question: dict[int, list[ResponseRow]] = defaultdict(list)
     for response in responses:
@@ -219,6 +251,7 @@ def _questions(
             )
             for answer in answers
         )
+        points = key_points_for(items, known_names=tuple(names.values()), redact=redact)
         sections.append(
             QuestionSection(
                 number=len(sections) + 1,
@@ -231,6 +264,8 @@ def _questions(
                 response_rate=rate,
                 invited_respondents=invited_people if invited else None,
                 other_respondents=len(people) - invited_people if invited else None,
+                key_points=points.points,
+                other_points_count=points.other_count,
             )
         )
     return tuple(sections)

@@ -69,8 +69,9 @@ def test_db_downgrade_says_what_it_would_drop_and_needs_yes(workdir: Path) -> No
     assert ", vote, " in to_base.stderr
     assert partly.returncode == 2
     assert partly.stderr.startswith(
-        f"roundtable: downgrading from {head} to 0002 drops tables earlyreply and columns "
+        f"roundtable: downgrading from {head} to 0002 drops tables earlyreply, weighinvote and columns "
     )
+    assert "workshop.report_intro" in partly.stderr
     assert "poll.origin" in partly.stderr
     assert "question.file_key" in partly.stderr
     assert (unknown.returncode, unknown.stderr) == (

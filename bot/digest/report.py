@@ -21,15 +21,16 @@ def participants_line(digest: Digest) -> str:
     """ "12 participants from academia, government and other sectors." — sectors only when big enough."""
     part = digest.participation
     people = fmt.plural(part.participants, "participant")
-    if part.invited is not None:
-        people += f" ({part.invited_participants:,} of {part.invited:,} invited)"
+    invited = (
+        f" ({part.invited_participants:,} of {part.invited:,} invited)" if part.invited is not None else ""
+    )
     sectors = list(part.sectors)
     if sectors and part.unnamed_sectors:
         sectors.append("other sectors")
     if not sectors:
-        return f"{people} took part."
+        return f"{people} took part{invited}."
     listed = sectors[0] if len(sectors) == 1 else f"{', '.join(sectors[:-1])} and {sectors[-1]}"
-    return f"{people} from {listed}."
+    return f"{people} from {listed}{invited}."
 
 
 def reported_by_line(digest: Digest) -> str | None:
@@ -59,7 +60,7 @@ def key_point_caption(point: KeyPoint, question: QuestionSection) -> str:
 
 
 def quote_intro(point: KeyPoint) -> str:
-    return "Participants noted:" if len(point.quotes) > 1 or point.answer_count > 1 else "One noted:"
+    return "Participants noted:" if point.answer_count > 1 else "A participant noted:"
 
 
 def other_points_line(question: QuestionSection) -> str | None:

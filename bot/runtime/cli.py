@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="compile a workshop's digest")
     digest.add_argument("slug")
     digest.add_argument(
-        "--format", "-f", dest="fmt", default="md", choices=("md", "html", "pdf", "json", "csv")
+        "--format", "-f", dest="fmt", default="md", choices=("md", "html", "pdf", "docx", "json", "csv")
     )
     digest.add_argument("-o", "--output", type=Path, help="write to FILE (default: standard output)")
     digest.add_argument("--phase", default="all", choices=("pre", "live", "post", "all"))
@@ -254,8 +254,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.people import names as people
     from bot.runtime.slack_client import build_web_client
 
-    if args.fmt == "pdf" and args.output is None:
-        raise CliError("PDF is binary: give an output file with -o FILE")
+    if args.fmt in ("pdf", "docx") and args.output is None:
+        raise CliError(f"{args.fmt.upper()} is binary: give an output file with -o FILE")
     since, until = _timestamp("--since", args.since), _timestamp("--until", args.until)
     if args.output is not None:
         _check_output(args.output, settings)  # before the work, so a refusal costs nothing

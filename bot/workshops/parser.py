@@ -66,7 +66,10 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     workshop: dict[str, Any] | None = top.get("workshop", dict, "a table ([workshop])", required=True)
     # Without a [workshop] table its keys are not reported one by one: the one line above says it all.
     sink = problems if workshop is not None else Problems(source)
-    fields, clock = _parse_workshop_table(Table(workshop or {}, "workshop", WORKSHOP_KEYS, sink), workshop)
+    misplaced = {"redact": "redact is a top-level key: put it above [workshop]"}
+    fields, clock = _parse_workshop_table(
+        Table(workshop or {}, "workshop", WORKSHOP_KEYS, sink, misplaced), workshop
+    )
     report = _parse_report(top)
     redact = _parse_redact(top)
     questions = tuple(_parse_question(table, clock) for table in _array_of_tables(top, "questions"))

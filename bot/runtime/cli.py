@@ -1,4 +1,4 @@
-"""The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests."""
+"""The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests, demo."""
 
 import argparse
 import os
@@ -86,6 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--table", default="responses", choices=("responses", "polls", "reasons", "sectors"), help="CSV table"
     )
     digest.set_defaults(handler=cmd_digest)
+
+    demo = commands.add_parser(
+        "demo", help="build a throwaway database with the example workshop and write its digest (no Slack)"
+    )
+    demo.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("roundtable-demo"),
+        help="where (default ./roundtable-demo/)",
+    )
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -284,6 +296,19 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         write_output(args.output, output)
         print(f"wrote {args.output} ({len(output):,} bytes)", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import demo
+
+    try:
+        result = demo.build_demo(args.dir)
+    except demo.DemoError as error:
+        raise CliError(str(error)) from None
+    print(f"built {result.database} with the example workshop and {result.answers} answers; the digest:")
+    for path in result.files:
+        print(f"  {path}")
     return 0
 
 

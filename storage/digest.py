@@ -1,11 +1,11 @@
 """Read everything one workshop's digest needs in a fixed number of queries, as plain rows.
 
-Nine queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
-poll reasons, invitees, weigh-in votes): no per-question or per-poll round trips. Rows are NamedTuples built from column selects, never
-ORM entities, so 100,000 responses cost tuples rather than identity-mapped objects.
+Twelve queries whatever the size of the workshop (workshop, questions, responses, polls, options, votes,
+poll reasons, invitees, weigh-in votes, curated questions, their themes, their answers' themes): no
+per-question or per-poll round trips. Rows are NamedTuples built from column selects, never ORM entities, so 100,000 responses cost tuples rather than identity-mapped objects.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -22,6 +22,9 @@ from storage.models import (
     PostState,
     Question,
     Response,
+    Theme,
+    ThemeAnswer,
+    ThemeCuration,
     Vote,
     WeighinVote,
     Workshop,
@@ -43,6 +46,10 @@ class WorkshopRow(NamedTuple):
     chatham_house: bool
     sector_tagging: bool
     sector_min_group: int
+    report_intro: str
+    report_purpose: str
+    report_reported_by: str
+    redact: list[str]  # organisation names kept out of quotes
 
 
 class QuestionRow(NamedTuple):
@@ -64,6 +71,7 @@ class ResponseRow(NamedTuple):
     source: str  # thread | broadcast | private | backfill
     id: int
     excluded_from_deck: bool  # taken out of the weigh-in deck; still an answer in the transcript
+    not_for_quotation: bool  # the rapporteur's mark: counted in its theme, never quoted
 
 
 class PollRow(NamedTuple):
@@ -113,6 +121,14 @@ class InviteeRow(NamedTuple):
     sector: str | None
 
 
+class ThemeRow(NamedTuple):
+    id: int
+    question_id: int
+    label: str
+    position: int
+    quote_response_id: int | None
+
+
 class WorkshopData(NamedTuple):
     workshop: WorkshopRow
     questions: Sequence[QuestionRow]
@@ -123,6 +139,9 @@ class WorkshopData(NamedTuple):
     reasons: Sequence[ReasonRow]  # by poll, oldest first
     invitees: Sequence[InviteeRow]
     weighin_votes: Sequence[WeighinVoteRow] = ()  # on this workshop's answers, by answer then voter key
+    curated: frozenset[int] = frozenset()  # ids of the questions whose themes a rapporteur curated
+    themes: Sequence[ThemeRow] = ()  # curated themes, by question, then position, then id
+    theme_of: Mapping[int, int] = {}  # response id -> curated theme id
 
 
 def load_workshop_data(
@@ -191,6 +210,20 @@ def load_workshop_data(
         .where(col(WeighinVote.workshop_id) == workshop.id)
         .order_by(col(WeighinVote.response_id), col(WeighinVote.voter_key))
     ).all()
+    question_ids = select(Question.id).where(question_filter)
+    curated = session.execute(
+        select(ThemeCuration.question_id).where(col(ThemeCuration.question_id).in_(question_ids))
+    ).scalars()
+    themes = session.execute(
+        select(*_columns(ThemeRow, Theme))
+        .where(col(Theme.question_id).in_(question_ids))
+        .order_by(col(Theme.question_id), col(Theme.position), col(Theme.id))
+    ).all()
+    theme_of = session.execute(
+        select(ThemeAnswer.response_id, ThemeAnswer.theme_id)
+        .join(Theme, col(Theme.id) == col(ThemeAnswer.theme_id))
+        .where(col(Theme.question_id).in_(question_ids))
+    ).all()
     return WorkshopData(
         workshop=workshop,
         questions=[QuestionRow(*row) for row in questions],
@@ -201,6 +234,9 @@ def load_workshop_data(
         reasons=[ReasonRow(*row) for row in reasons],
         invitees=[InviteeRow(*row) for row in invitees],
         weighin_votes=[WeighinVoteRow(*row) for row in weighin_votes],
+        curated=frozenset(curated),
+        themes=[ThemeRow(*row) for row in themes],
+        theme_of={row[0]: row[1] for row in theme_of},
     )
 
 

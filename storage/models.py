@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Table, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Column, DateTime, Index, String, Table, Text, UniqueConstraint, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
@@ -166,6 +166,12 @@ class Workshop(SQLModel, table=True):
     invite_channel: bool = False  # invitees are all members of the channel (conversations.members)
     sector_tagging: bool = False  # label contributions by sector in the digest
     sector_min_group: int = 3  # smaller sectors are folded into "other" so no one is identifiable
+    # The workshop file's optional [report] table: the organiser's framing of the digest as a report.
+    report_intro: str = Field(default="", sa_type=Text)
+    report_purpose: str = Field(default="", sa_type=Text)
+    report_reported_by: str = Field(default="", sa_type=Text)
+    # Organisation names never to appear in a quote (the file's top-level `redact`), as a JSON array.
+    redact: list[str] = Field(default_factory=list, sa_type=JSON)
     source_digest: str = Field(default="", max_length=64)  # hash of the loaded definition
     revision: int = 1  # bumped on every change; running schedulers watch it
     active: bool = True  # False after app_uninstalled / the bot token's tokens_revoked

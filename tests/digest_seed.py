@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pdf_text import pdf_text
+from report_sample import docx_text
 from sqlmodel import Session, col, select
 
 from bot.digest import CSV_TABLES, render, summary_blocks
@@ -156,13 +157,14 @@ def seed_sample_weighin(database: Database, slug: str = "grid") -> None:
 
 
 def every_format(digest: Digest) -> dict[str, str]:
-    """Each output as searchable text: PDF text is read back from the drawing operators."""
+    """Each output as searchable text: PDF text is read back from the drawing operators, Word's from its XML."""
     pdf = render(digest, "pdf")
     outputs = {fmt: render(digest, fmt).decode("utf-8") for fmt in ("md", "html", "json")}
     outputs |= {f"csv-{table}": render(digest, "csv", table=table).decode("utf-8") for table in CSV_TABLES}
     outputs |= {
         "pdf-text": pdf_text(pdf),
         "pdf-bytes": pdf.decode("latin-1"),
+        "docx": docx_text(render(digest, "docx")),
         "blocks": json.dumps(summary_blocks(digest), ensure_ascii=False),
     }
     return outputs

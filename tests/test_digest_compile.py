@@ -257,3 +257,27 @@ def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Datab
     large = compile_digest(database, "large", audience=Audience.ORGANISERS)
     assert all(len(poll.reasons) == 12 for poll in large.polls if poll.anonymous)
     assert all(poll.by_sector for poll in large.polls if not poll.anonymous)
+
+
+def test_the_workshops_report_framing_reaches_the_digest_and_questions_have_no_key_points_yet(
+    database: Database,
+) -> None:
+    with database.transaction() as s:
+        w = add_workshop(
+            s,
+            report_intro="Why we met.",
+            report_purpose="To inform.",
+            report_reported_by="Unit",
+            redact=["Org A"],
+        )
+        q = add_question(s, w, 1, "Where next?")
+        add_response(s, q, "U0AAA0001", "Storage first.", T0)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    assert (digest.report.intro, digest.report.purpose, digest.report.reported_by) == (
+        "Why we met.",
+        "To inform.",
+        "Unit",
+    )
+    # Until themes are wired in (bot/digest/key_points.py), the digest points to the appendix instead.
+    assert (digest.questions[0].key_points, digest.questions[0].other_points_count) == ((), 0)
+    assert "Participants gave 1 answer, listed in full in the appendix." in render(digest, "md").decode()

@@ -21,6 +21,7 @@ from digest_seed import (
     weighin_votes,
 )
 from fakeslack import FakeSlack
+from report_sample import docx_text
 from slack_requests import SlackSender, slash_command
 from sqlmodel import col, select
 
@@ -67,11 +68,15 @@ def test_organiser_gets_the_summary_by_dm_and_the_digest_as_files(deps: Deps, fa
     [share] = fake_slack.file_shares
     assert share["channel_id"] == target
     names = sorted(record["name"] for record in fake_slack.files.values())
-    assert names[:2] == ["grid-digest.html", "grid-digest.md"]
+    assert names[:3] == ["grid-digest.docx", "grid-digest.html", "grid-digest.md"]
     assert {n for n in names if n.endswith(".png")} == {f"grid-poll-{n}.png" for n in range(1, 5)}
     html = next(fake_slack.uploads[i] for i, r in fake_slack.files.items() if r["name"].endswith(".html"))
     assert b"Interconnectors &amp; demand response" in html
     assert b"U0ADA001" not in html  # Chatham House: no ids, no names
+    word = next(fake_slack.uploads[i] for i, r in fake_slack.files.items() if r["name"].endswith(".docx"))
+    text = docx_text(word)
+    assert "Interconnectors & demand response" in text
+    assert [name for name in ("U0ADA001", "Adaline") if name in text] == []
 
 
 def test_a_weighed_in_digest_sends_its_verdicts_in_the_summary_and_the_unlabelled_map_as_a_file(
@@ -164,7 +169,11 @@ def _ask(sender: SlackSender, fake_slack: FakeSlack, arguments: str) -> tuple[di
     fake_slack.wait_for("files.completeUploadExternal", timeout=20)
     [summary] = fake_slack.calls("chat.postMessage")
     files = {
-        record["name"]: fake_slack.uploads[file_id].decode("utf-8", "replace")
+        record["name"]: (
+            docx_text(fake_slack.uploads[file_id])
+            if record["name"].endswith(".docx")
+            else fake_slack.uploads[file_id].decode("utf-8", "replace")
+        )
         for file_id, record in fake_slack.files.items()
     }
     return summary.params, files
@@ -199,7 +208,7 @@ def test_the_channel_and_thread_digest_leaves_out_private_answers_reasons_names_
     blocks = json.dumps(summary["blocks"], ensure_ascii=False)
     markdown, page = files["grid-digest.md"], html.unescape(files["grid-digest.html"])
     private = [PRIVATE_ANSWER, OPEN_POLL_REASON, *REASON_TEXTS, *USERS, *USERS.values()]
-    for output in (blocks, markdown, page):
+    for output in (blocks, markdown, page, files["grid-digest.docx"]):
         assert [text for text in private if text.lower() in output.lower()] == []
         assert "results hidden until the poll closes" in output
     # Public answers are there, mentions unnamed; the open poll shows its options and not a single count.

@@ -141,8 +141,10 @@ def test_csv_tables_have_one_row_per_response_and_per_poll_option(database: Data
     ]
     with pytest.raises(DigestError, match="votes"):
         render(digest, "csv", table="votes")
-    with pytest.raises(DigestError, match="docx"):
-        render(digest, "docx")
+    with pytest.raises(
+        DigestError, match=r"unknown digest format 'odt' \(use one of: md, html, pdf, docx, json, csv\)"
+    ):
+        render(digest, "odt")
 
 
 def test_html_escapes_hostile_text_from_every_source(database: Database) -> None:

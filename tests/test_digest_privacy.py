@@ -38,7 +38,7 @@ def test_attributed_digest_shows_display_names_in_every_format(database: Databas
     outputs = every_format(
         compile_digest(database, "grid", audience=Audience.ORGANISERS, display_names=USERS)
     )
-    for fmt in ("md", "html", "json", "csv-responses", "pdf-text"):
+    for fmt in ("md", "html", "json", "csv-responses", "pdf-text", "docx"):
         for name in ("Adaline", "Bartholomew", "Desmond"):
             assert name in outputs[fmt], (fmt, name)
     # The attributed poll lists its voters; ids never show when a display name is known.

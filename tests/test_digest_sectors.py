@@ -251,3 +251,27 @@ def test_sectors_are_read_from_the_invitee_list_of_this_workshop_only(database: 
         for r in compile_digest(database, "grid", audience=Audience.ORGANISERS).questions[0].responses
     ]
     assert labels == [s for _, s in RESPONDENTS]
+
+
+def test_the_report_names_only_sectors_with_at_least_the_minimum_group_of_participants(
+    database: Database,
+) -> None:
+    # Nongovernmental has three invitees, so its answers carry its label, but only one of them takes part.
+    sectors = SECTORS | {"Nongovernmental": ["U0NGOV001", "U0NGOV002", "U0NGOV003"]}
+    seed_sectors(database, sectors=sectors)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    assert (digest.participation.sectors, digest.participation.unnamed_sectors) == (
+        ("academia", "industry"),
+        True,
+    )
+    line = "participants from academia, industry and other sectors ("
+    outputs = every_format(digest)
+    for fmt in ("md", "html", "pdf-text", "docx", "json"):
+        assert line in outputs[fmt], fmt
+
+
+def test_the_report_names_no_sector_when_tagging_is_off(database: Database) -> None:
+    seed_sectors(database, tagging=False)
+    digest = compile_digest(database, "grid", audience=Audience.ORGANISERS)
+    assert digest.participation.sectors == ()
+    assert "participants took part (" in render(digest, "md").decode()

@@ -458,3 +458,33 @@ def test_a_poll_with_an_id_is_matched_by_it_and_not_by_question_or_position(data
         (True, "Agree now?", "agree-pre"),
         (False, "Agree?", None),
     ]
+
+
+REPORT = '[report]\nintro = "Why we met."\npurpose = "To inform policy."\nreported_by = "The Policy Unit"\n'
+
+
+def test_the_report_table_and_redact_list_are_stored_updated_and_shown(database: Database) -> None:
+    text = 'redact = ["Org A"]\n' + BASE + "\n" + REPORT
+    assert load(database, text).created
+    with database.reading() as session:
+        row = workshop_row(session)
+        stored = (row.report_intro, row.report_purpose, row.report_reported_by, row.redact)
+    assert stored == ("Why we met.", "To inform policy.", "The Policy Unit", ["Org A"])
+    assert load(database, text).changed is False
+    shown = describe_workshop(database, "test-roundtable").splitlines()
+    assert "  never quoted:   Org A" in shown
+    assert "  reported by:    The Policy Unit" in shown
+    assert shown[shown.index("Introduction:") + 1] == "Why we met."
+    assert shown[shown.index("Purpose:") + 1] == "To inform policy."
+
+    changed = load(database, 'redact = ["Org A", "Org B"]\n' + BASE + "\n" + REPORT.replace("Why", "How"))
+    assert (changed.changed, changed.revision) == (True, 2)
+    assert "details updated" in changed.summary
+    with database.reading() as session:
+        row = workshop_row(session)
+        assert (row.report_intro, row.redact) == ("How we met.", ["Org A", "Org B"])
+    removed = load(database, BASE)
+    assert removed.revision == 3
+    with database.reading() as session:
+        row = workshop_row(session)
+        assert (row.report_intro, row.report_purpose, row.report_reported_by, row.redact) == ("", "", "", [])

@@ -90,6 +90,55 @@ def test_the_example_is_accepted() -> None:
     assert spec.invitees["U0BBB2222"] == "academia"
 
 
+def test_the_report_table_and_redact_list_are_read_reflowed_and_tidied() -> None:
+    text = 'redact = ["Org  A", "Fenland Robotics"]\n' + edited(
+        "[[questions]]",
+        '[report]\nintro = """\nWhy we met:\nthe cluster.\n\n'
+        'Second paragraph.\n"""\npurpose = "To inform policy."\nreported_by = "  The   Policy Unit "\n\n[[questions]]',
+    )
+    spec = parse_workshop_text(text)
+    assert spec.report_intro == "Why we met: the cluster.\n\nSecond paragraph."
+    assert (spec.report_purpose, spec.report_reported_by) == ("To inform policy.", "The Policy Unit")
+    assert spec.redact == ("Org A", "Fenland Robotics")
+    assert spec.digest != parse_workshop_text(BASE).digest
+
+
+def test_the_report_table_and_redact_list_are_optional() -> None:
+    spec = parse_workshop_text(BASE)
+    assert (spec.report_intro, spec.report_purpose, spec.report_reported_by, spec.redact) == ("", "", "", ())
+
+
+@pytest.mark.parametrize(
+    ("addition", "expected"),
+    [
+        ('report = "intro"', "x.toml: report: expected a table ([report]), got a string"),
+        ("[report]\nintro = 3", "x.toml: report.intro: expected a string, got an integer"),
+        ('[report]\nauthor = "me"', "x.toml: report.author: unknown key"),
+        ('[report]\nreported = "me"', 'x.toml: report.reported: unknown key (did you mean "reported_by"?)'),
+        (
+            '[report]\npurpose = "' + "p" * 5001 + '"',
+            "x.toml: report.purpose: is 5001 characters; at most 5000 allowed",
+        ),
+        (
+            '[report]\nreported_by = "' + "r" * 301 + '"',
+            "x.toml: report.reported_by: is 301 characters; at most 300 allowed",
+        ),
+        ('redact = "Org A"', "x.toml: redact: expected an array of strings, got a string"),
+        ('redact = ["Org A", 7]', "x.toml: redact[1]: expected a string, got an integer"),
+        ('redact = ["Org A", " "]', "x.toml: redact[1]: an organisation name must be 1 to 100 characters"),
+        ('redact = ["Org A", "org  a"]', 'x.toml: redact[1]: "org a" is already listed (redact[0])'),
+        (
+            '[workshop.redact]\nname = "Org A"',
+            "x.toml: workshop.redact: unknown key (redact is a top-level key: put it above [workshop])",
+        ),
+    ],
+)
+def test_report_and_redact_mistakes_get_one_precise_line(addition: str, expected: str) -> None:
+    # Top-level keys must come before the first table, so `redact` and `report = …` go first.
+    text = addition + "\n" + BASE if not addition.startswith("[") else BASE + "\n" + addition + "\n"
+    assert problems(text) == [expected]
+
+
 def test_a_minimal_file_gets_the_documented_defaults() -> None:
     spec = parse_workshop_text(BASE)
     assert (spec.chatham_house, spec.nudges, spec.description, spec.invite_channel) == (True, True, "", False)

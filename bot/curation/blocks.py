@@ -8,10 +8,10 @@ picker within 100 options.
 import json
 from typing import Any
 
+from bot.curation.effective import MAX_LABEL
 from bot.curation.forms import PICK_ONE, AddPrompt, Overview, ThemeLine
 from bot.curation.themes import (
     GONE_THEME,
-    MAX_LABEL,
     NOT_AN_ANSWER,
     OTHER,
     AddToNewTheme,

@@ -6,38 +6,30 @@ accepts the suggestions first if nobody has, so an edit always applies to what t
 is role-checked on the server (`Action.CURATE_THEMES`) in the transaction that applies it.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from sqlmodel import Session
 
 from bot import permissions
 from bot.curation import suggestions
-from bot.curation.suggestions import Suggester, ThemeInput
+from bot.curation.effective import (
+    MAX_LABEL,
+    EffectiveThemes,
+    inputs,
+    resolve_themes,
+    suggested_label,
+    unquotable,
+)
+from bot.curation.suggestions import Suggester
 from bot.permissions import Action
 from bot.runtime.deps import Deps
-from bot.text import truncate
 from storage import events, questions, themes
 from storage.models import Response, Theme, Workshop
 
-MAX_LABEL = 75  # Slack's limit for an option's text, so every theme name fits in the pickers
 OTHER = "Other points"
 GONE_THEME = "That theme no longer exists; open the themes again."
 NOT_AN_ANSWER = "That answer is not one of this question's answers (it may have been deleted)."
 UNKNOWN_QUESTION = "That question no longer exists."
-
-
-class EffectiveTheme(NamedTuple):
-    label: str
-    answer_ids: tuple[int, ...]
-    quote_id: int | None
-
-
-class EffectiveThemes(NamedTuple):
-    themes: tuple[EffectiveTheme, ...]
-    other_ids: tuple[int, ...]
-    curated: bool  # False: suggestions, to be called "suggested themes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +95,6 @@ def clean_label(label: str | None) -> str | Refused:
     return text
 
 
-def suggested_label(label: str) -> str:
-    """A suggestion's label as a stored theme's name: tidied and cut to MAX_LABEL."""
-    return truncate(" ".join(label.split()), MAX_LABEL) or "Untitled theme"
-
-
 # ----- reading -----------------------------------------------------------------------------------
 def effective_themes(
     session: Session, question_id: int, suggest: Suggester = suggestions.suggest_themes
@@ -117,41 +104,13 @@ def effective_themes(
     Themes in (position, id) order, each theme's answers oldest first (ties by id); empty themes are
     left out; a quote is always one of its theme's answers and never one marked not for quotation.
     """
-    answers = themes.answers(session, question_id)
-    if not themes.is_curated(session, question_id):
-        suggested = suggest(_inputs(answers), _unquotable(answers))
-        return EffectiveThemes(
-            tuple(
-                EffectiveTheme(
-                    suggested_label(t.label), t.answer_ids, t.quote_ids[0] if t.quote_ids else None
-                )
-                for t in suggested.themes
-            ),
-            suggested.other_ids,
-            curated=False,
-        )
-    order = [answer.id for answer in answers if answer.id is not None]
-    quotable = {answer.id for answer in answers if not answer.not_for_quotation}
-    member_of = themes.memberships(session, question_id)
-    result = []
-    for theme in themes.themes(session, question_id):
-        members = tuple(a for a in order if member_of.get(a) == theme.id)
-        if members:
-            quote = theme.quote_response_id
-            result.append(
-                EffectiveTheme(
-                    theme.label, members, quote if quote in members and quote in quotable else None
-                )
-            )
-    return EffectiveThemes(tuple(result), tuple(a for a in order if a not in member_of), curated=True)
-
-
-def _inputs(answers: Sequence[Response]) -> list[ThemeInput]:
-    return [ThemeInput(a.id, a.text, a.created_at) for a in answers if a.id is not None]
-
-
-def _unquotable(answers: Sequence[Response]) -> set[int]:
-    return {a.id for a in answers if a.id is not None and a.not_for_quotation}
+    return resolve_themes(
+        themes.answers(session, question_id),
+        curated=themes.is_curated(session, question_id),
+        stored=themes.themes(session, question_id),
+        theme_of=themes.memberships(session, question_id),
+        suggest=suggest,
+    )
 
 
 def refusal(deps: Deps, session: Session, user_id: str, question_id: int) -> Refused | None:
@@ -206,8 +165,8 @@ def accept(session: Session, question_id: int, suggest: Suggester, deps: Deps) -
     if not themes.claim_curation(session, question_id, deps.clock()):
         return
     answers = themes.answers(session, question_id)
-    unquotable = _unquotable(answers)
-    suggested = suggest(_inputs(answers), unquotable)
+    not_quoted = unquotable(answers)
+    suggested = suggest(inputs(answers), not_quoted)
     live = {a.id for a in answers}
     for proposal in suggested.themes:
         quote = next((q for q in proposal.quote_ids if q in proposal.answer_ids), None)
@@ -215,7 +174,7 @@ def accept(session: Session, question_id: int, suggest: Suggester, deps: Deps) -
             session,
             question_id,
             suggested_label(proposal.label),
-            quote if quote in live and quote not in unquotable else None,
+            quote if quote in live and quote not in not_quoted else None,
         )
         for answer_id in proposal.answer_ids:
             if answer_id in live:

@@ -1,9 +1,10 @@
-"""The digest: compile a workshop into a `Digest` and render it as Markdown, HTML, PDF, JSON or CSV.
+"""The digest: compile a workshop into a `Digest` and render it as Markdown, HTML, PDF, Word, JSON or CSV.
 
 digest = compile_digest(db, "net-zero-2030", audience=Audience.ORGANISERS, display_names=names)
 html_bytes = render(digest, "html")
 
-The PDF renderer (fpdf2) is imported only when a PDF is rendered, and matplotlib only when a chart is drawn,
+The PDF renderer (fpdf2) is imported only when a PDF is rendered, the Word one (python-docx) only when a
+Word file is, and matplotlib only when a chart is drawn,
 so importing the web app does not load either (tests/test_lazy_imports.py).
 """
 
@@ -20,11 +21,12 @@ from bot.digest.render_json import render_json
 from bot.digest.render_markdown import render_markdown
 from bot.digest.summary_blocks import summary_blocks
 
-FORMATS = ("md", "html", "pdf", "json", "csv")
+FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
 }
@@ -36,11 +38,15 @@ _TEXT_RENDERERS: dict[str, Callable[[Digest], str]] = {
 
 
 def render(digest: Digest, fmt: str, *, table: str = "responses") -> bytes:
-    """The digest in format `fmt` (md, html, pdf, json, csv); `table` picks the CSV table (see `CSV_TABLES`)."""
+    """The digest in format `fmt` (see `FORMATS`); `table` picks the CSV table (see `CSV_TABLES`)."""
     if fmt == "pdf":
         from bot.digest.render_pdf import render_pdf
 
         return render_pdf(digest)
+    if fmt == "docx":
+        from bot.digest.render_docx import render_docx
+
+        return render_docx(digest)
     if fmt == "csv":
         try:
             return render_csv(digest, table).encode("utf-8")

@@ -10,18 +10,23 @@ workshop's minimum group (see `sectors`).
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.digest.audience import Audience, names_nobody, visible_data, withheld_polls
+from bot.digest.key_points import KeyPoints, key_points_for
 from bot.digest.model import (
+    OTHER_SECTOR,
     DayCount,
     Digest,
+    HeadlineStatements,
     Participation,
     PhaseCount,
     QuestionSection,
+    ReportFrame,
     ResponseItem,
     StatementItem,
 )
@@ -30,6 +35,7 @@ from bot.digest.polls import Disclosure, poll_sections
 from bot.digest.sectors import sector_labels
 from bot.digest.slacktext import mention_renderer, render_slack_text
 from bot.digest.weighin import compile_weighin
+from bot.digest.weighin_sections import most_divided, top_agreed
 from storage.db import Database
 from storage.digest import (
     PHASES,
@@ -37,6 +43,7 @@ from storage.digest import (
     PollRow,
     QuestionRow,
     ResponseRow,
+    ThemeRow,
     VoteRow,
     WorkshopData,
     load_workshop_data,
@@ -67,10 +74,13 @@ def compile_digest(
     since: datetime | None = None,
     until: datetime | None = None,
     display_names: Mapping[str, str] | None = None,
+    known_names: Collection[str] = (),
 ) -> Digest:
     """The digest of workshop `slug` as `audience` may see it.
 
     Names come from `display_names` only when the workshop is attributed and the audience is organisers.
+    `known_names` (participants' display names, looked up even under the Chatham House Rule) are never
+    shown: an answer containing one is never quoted.
     """
     if phase not in PHASES:
         raise DigestError(f"unknown phase {phase!r} (use one of: {', '.join(PHASES)})")
@@ -80,7 +90,13 @@ def compile_digest(
         if data is None:
             raise WorkshopNotFound(slug)
         return build_digest(
-            data, audience=audience, phase=phase, since=since, until=until, display_names=display_names or {}
+            data,
+            audience=audience,
+            phase=phase,
+            since=since,
+            until=until,
+            display_names=display_names or {},
+            known_names=known_names,
         )
 
 
@@ -126,6 +142,7 @@ def build_digest(
     since: datetime | None,
     until: datetime | None,
     display_names: Mapping[str, str],
+    known_names: Collection[str] = (),
 ) -> Digest:
     """Pure part of the compiler, from loaded rows to the digest."""
     workshop = data.workshop
@@ -152,11 +169,36 @@ def build_digest(
         lambda text: render_slack_text(text, disclosure.mention),
         workshop.sector_min_group,
     )
+    redact = tuple(workshop.redact or ())
+    # Names kept out of quotes: every participant's the caller knows, even where none is shown.
+    scrubbed_names = tuple(known_names) + tuple(display_names.values())
+    curated_themes: dict[int, list[ThemeRow]] = defaultdict(list)
+    for theme in data.themes:
+        curated_themes[theme.question_id].append(theme)
+
+    def points_of(question_id: int, answers: Sequence[ResponseRow]) -> KeyPoints:
+        return key_points_for(
+            answers,
+            curated=question_id in data.curated,
+            stored=curated_themes.get(question_id, ()),
+            theme_of=data.theme_of,
+            known_names=scrubbed_names,
+            redact=redact,
+        )
+
     questions = _questions(
-        data.questions, data.responses, zone, disclosure, invited, len(participants), weighin.statements
+        data.questions,
+        data.responses,
+        zone,
+        disclosure,
+        invited,
+        len(participants),
+        weighin.statements,
+        points_of,
     )
+    named_sectors, unnamed = _participant_sectors(participants, disclosure)
     polls, poll_ids = poll_sections(data.polls, data.options, data.votes, data.reasons, disclosure)
-    return Digest(
+    compiled = Digest(
         slug=workshop.slug,
         title=workshop.title,
         description=workshop.description,
@@ -179,13 +221,48 @@ def build_digest(
             votes=sum(p.total_votes for p in polls),
             per_day=_per_day(questions),
             per_phase=_per_phase(questions, data.questions, data.responses),
+            sectors=named_sectors,
+            unnamed_sectors=unnamed,
         ),
         sector_tagging=workshop.sector_tagging,
         sector_min_group=workshop.sector_min_group,
         audience=audience,
         opinion_groups=weighin.opinion_groups,
         weighin_votes=weighin.votes,
+        report=ReportFrame(
+            intro=workshop.report_intro,
+            purpose=workshop.report_purpose,
+            reported_by=workshop.report_reported_by,
+        ),
     )
+    return replace(compiled, headline_statements=_headline(compiled))
+
+
+def _headline(digest: Digest) -> HeadlineStatements | None:
+    """The executive summary's weigh-in line: the most agreed and the most divided statement, if any."""
+    agreed, divided = top_agreed(digest), most_divided(digest)
+    if agreed is None and divided is None:
+        return None
+    return HeadlineStatements(
+        most_agreed=(agreed.text,) if agreed else (), most_divided=(divided.text,) if divided else ()
+    )
+
+
+def _participant_sectors(participants: set[str], disclosure: Disclosure) -> tuple[tuple[str, ...], bool]:
+    """Sectors for "N participants from …": those with at least the minimum group of participants.
+
+    A sector may be labelled on answers (enough invitees) yet have fewer participants than the minimum;
+    naming it here would say that one or two people of that sector took part, so it is left out, and the
+    line says "and other sectors" for everyone not named.
+    """
+    if disclosure.sectors is None or not participants:
+        return (), False
+    counts = Counter(disclosure.sectors.get(person) for person in participants)
+    minimum = max(disclosure.min_group, 1)
+    named = tuple(
+        sorted(s for s, n in counts.items() if s is not None and s != OTHER_SECTOR and n >= minimum)
+    )
+    return named, sum(n for s, n in counts.items() if s not in named) > 0
 
 
 def _zone(name: str) -> tzinfo:
@@ -208,6 +285,7 @@ def _questions(
     invited: set[str],
     participants: int,
     statements: Mapping[int, tuple[StatementItem, ...]],
+    points_of: Callable[[int, Sequence[ResponseRow]], KeyPoints],
 ) -> tuple[QuestionSection, ...]:
     by_question: dict[int, list[ResponseRow]] = defaultdict(list)
     for response in responses:
@@ -232,6 +310,7 @@ def _questions(
             )
             for answer in answers
         )
+        points = points_of(row.id, answers)
         sections.append(
             QuestionSection(
                 number=len(sections) + 1,
@@ -245,6 +324,8 @@ def _questions(
                 invited_respondents=invited_people if invited else None,
                 other_respondents=len(people) - invited_people if invited else None,
                 statements=statements.get(row.id, ()),
+                key_points=points.points,
+                other_points_count=points.other_count,
             )
         )
     return tuple(sections)

@@ -2,7 +2,7 @@
 
 The summary (Block Kit, within Slack's limits) goes by DM to the organiser, or into the workshop channel,
 or as a reply under the workshop's first question; the full digest always goes as files (HTML to read,
-Markdown to paste) plus a PNG chart per poll, so no Slack message limit can cut it short. What goes into
+Markdown to paste, Word to edit into the final report) plus a PNG chart per poll, so no Slack message limit can cut it short. What goes into
 the channel or a thread there is compiled for the channel's audience (see `bot.digest.audience`).
 """
 
@@ -117,7 +117,13 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
     """Compile and send; returns the channel it went to. Runs after the ack, in the background."""
     directory = people.Directory(deps.slack)
     names = people.display_names(deps.db, request.slug, directory)
-    compiled = digest.compile_digest(deps.db, request.slug, audience=request.audience, display_names=names)
+    compiled = digest.compile_digest(
+        deps.db,
+        request.slug,
+        audience=request.audience,
+        display_names=names,
+        known_names=people.known_names(deps.db, request.slug, directory),
+    )
     target, thread_ts = _target(deps, request)
     deps.slack.chat_postMessage(
         channel=target,
@@ -136,6 +142,11 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
             "content": digest.render(compiled, "md"),
             "filename": f"{request.slug}-digest.md",
             "title": f"{compiled.title} — digest (Markdown)",
+        },
+        {
+            "content": digest.render(compiled, "docx"),
+            "filename": f"{request.slug}-digest.docx",
+            "title": f"{compiled.title} — digest (Word)",
         },
     ]
     uploads += [
@@ -158,7 +169,10 @@ def deliver(deps: Deps, request: DigestRequest) -> str:
         channel=target,
         thread_ts=thread_ts,
         file_uploads=uploads,
-        initial_comment="The full digest: open the HTML file to read or print it, paste the Markdown into a document.",
+        initial_comment=(
+            "The full digest: open the HTML file to read or print it, the Word file to edit it into the "
+            "final report, or paste the Markdown into a document."
+        ),
     )
     logger.info("digest of %s delivered to %s", request.slug, request.destination)
     return target

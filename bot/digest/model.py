@@ -73,6 +73,21 @@ NO_WEIGHIN = OpinionGroupsSection(shown=False, reason="too few votes to identify
 
 
 @dataclass(frozen=True, slots=True)
+class KeyPoint:
+    """One theme of a question's answers: a label, how many answers it groups, and one or two quotes.
+
+    Quotes are unattributed and already scrubbed (bot/themes `quote`): no mention, id, link, e-mail, name
+    the workshop knows or redacted organisation. `suggested` themes were grouped by the machine and not
+    yet curated by the rapporteur; the digest says so.
+    """
+
+    label: str
+    answer_count: int
+    quotes: tuple[str, ...] = ()
+    suggested: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionSection:
     number: int  # 1-based, in workshop order
     text: str
@@ -85,6 +100,8 @@ class QuestionSection:
     invited_respondents: int | None = None  # invitees who answered; None when there is no invitee list
     other_respondents: int | None = None  # people who answered without being invited; None with no list
     statements: tuple[StatementItem, ...] = ()  # the question's thread answers in the weigh-in deck
+    key_points: tuple[KeyPoint, ...] = ()  # themes, largest first (bot/digest/key_points.py fills them)
+    other_points_count: int = 0  # answers that fall under no theme ("Other points")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +202,29 @@ class Participation:
     votes: int
     per_day: tuple[DayCount, ...]
     per_phase: tuple[PhaseCount, ...]
+    # Sectors named in "N participants from …": only those with at least the minimum group of participants.
+    sectors: tuple[str, ...] = ()
+    unnamed_sectors: bool = False  # some participants are outside the named sectors
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFrame:
+    """The organiser's framing from the workshop file's optional [report] table; empty strings when unset."""
+
+    intro: str = ""
+    purpose: str = ""
+    reported_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineStatements:
+    """Hook for the weigh-in measures: the statements the room most agreed with and was most divided on.
+
+    Unattributed statement texts, best first. None on the digest (the default) renders nothing.
+    """
+
+    most_agreed: tuple[str, ...] = ()
+    most_divided: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,3 +249,5 @@ class Digest:
     audience: Audience = Audience.ORGANISERS  # who it was compiled for (see `audience`)
     opinion_groups: OpinionGroupsSection = NO_WEIGHIN
     weighin_votes: int = 0  # weigh-in views counted (agree, disagree and pass); 0: no weigh-in sections
+    report: ReportFrame = ReportFrame()
+    headline_statements: HeadlineStatements | None = None  # filled by the weigh-in wiring; None: no line

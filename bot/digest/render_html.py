@@ -7,6 +7,7 @@ response cannot open a tag, close a textarea or inject an attribute.
 from html import escape as html_escape
 
 from bot.digest import formatting as fmt
+from bot.digest import report
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
 from bot.digest.render_weighin import html_groups, html_question
 from bot.digest.svg import bar_chart
@@ -34,6 +35,8 @@ td.n,th.n{text-align:right;white-space:nowrap}
 .chart{width:100%;height:auto;max-width:40rem;display:block;margin:.5rem 0}
 .chart .l{font:14px sans-serif;fill:#1b1b1b}.chart .v{font:13px sans-serif;fill:#444}
 .chart .t{fill:#eef1f4}.chart .b{fill:#3a6ea5}
+ul.points{padding-left:1.2rem}ul.points>li{margin:.7rem 0}ul.points blockquote{margin:.3rem 0}
+ul.summary li{margin:.3rem 0}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 ul.statements{padding-left:1.2rem}ul.statements li{margin:.35rem 0}q{overflow-wrap:anywhere}
 .opinion-map{max-width:22rem}
@@ -67,12 +70,28 @@ def render_html(digest: Digest) -> str:
         out.append(f'<p class="notice">{_html(sectors)}</p>\n')
     if note := fmt.window_note(digest):
         out.append(f'<p class="meta">{_html(note)}</p>\n')
+    if byline := report.reported_by_line(digest):
+        out.append(f'<p class="meta" dir="auto">{_html(byline)}</p>\n')
     if digest.description:
         out.append(f'<p class="text" dir="auto">{_html(digest.description)}</p>\n')
     out.append("</header>\n")
+    for anchor, heading, text in (
+        ("intro", "Introduction", digest.report.intro),
+        ("purpose", "Purpose", digest.report.purpose),
+    ):
+        if text:
+            out.append(
+                f'<section id="{anchor}">\n<h2>{heading}</h2>\n<p class="text" dir="auto">{_html(text)}</p>\n</section>\n'
+            )
     out.append(
-        f'<section id="summary">\n<h2>Summary</h2>\n<p>{_html(" ".join(fmt.summary_sentences(digest)))}</p>\n</section>\n'
+        f'<section id="participants">\n<h2>Participants</h2>\n<p>{_html(report.participants_line(digest))}</p>\n'
     )
+    if digest.questions:
+        out.append('<h3>Questions posed</h3>\n<ol class="posed">\n')
+        out.extend(f'<li dir="auto">{_html(fmt.one_line(q.text))}</li>\n' for q in digest.questions)
+        out.append("</ol>\n")
+    out.append("</section>\n")
+    _executive_summary(out, digest)
     if digest.questions:
         out.append('<section id="questions">\n<h2>Questions</h2>\n')
         for question in digest.questions:
@@ -91,8 +110,20 @@ def render_html(digest: Digest) -> str:
         out.append("</section>\n")
     out.append(html_groups(digest))
     _participation(out, digest)
+    _appendix(out, digest)
     out.append("</main>\n</body>\n</html>\n")
     return "".join(out)
+
+
+def _executive_summary(out: list[str], digest: Digest) -> None:
+    questions, headlines = report.executive_summary(digest)
+    out.append('<section id="summary">\n<h2>Executive summary</h2>\n')
+    for lines in (questions, headlines):
+        if lines:
+            out.append('<ul class="summary">\n')
+            out.extend(f'<li dir="auto">{_html(line)}</li>\n' for line in lines)
+            out.append("</ul>\n")
+    out.append(f"<p>{_html(' '.join(fmt.summary_sentences(digest)))}</p>\n</section>\n")
 
 
 def _question(out: list[str], question: QuestionSection, digest: Digest) -> None:
@@ -102,16 +133,53 @@ def _question(out: list[str], question: QuestionSection, digest: Digest) -> None
     answered = fmt.answered(question, digest.participation)
     rate = f" · {answered}" if answered else ""
     out.append(f'<p class="meta">{_html(fmt.plural(len(question.responses), "response") + rate)}</p>\n')
-    if question.responses:
-        out.append('<ol class="responses">\n')
-        out.extend(_response(item, digest.sector_tagging) for item in question.responses)
-        out.append("</ol>\n")
+    _key_points(out, question)
     out.append(html_question(question))
     if question.conclusion:
         out.append(
             f'<div class="conclusion"><strong>Conclusion</strong><p class="text" dir="auto">{_html(question.conclusion)}</p></div>\n'
         )
     out.append("</article>\n")
+
+
+def _key_points(out: list[str], question: QuestionSection) -> None:
+    if not question.key_points:
+        out.append(f'<p class="meta">{_html(report.no_key_points_line(question))}</p>\n')
+        return
+    out.append(f'<div class="key-points">\n<h4>{_html(report.key_points_heading(question))}</h4>\n')
+    if any(point.suggested for point in question.key_points):
+        out.append(f'<p class="caption">{_html(report.SUGGESTED_NOTE)}</p>\n')
+    out.append('<ul class="points">\n')
+    for point in question.key_points:
+        out.append(
+            f'<li><strong dir="auto">{_html(fmt.one_line(point.label))}</strong> — '
+            f"{_html(report.key_point_caption(point, question))}"
+        )
+        if point.quotes:
+            out.append(f'<p class="by">{_html(report.quote_intro(point))}</p>')
+            out.extend(f'<blockquote dir="auto">{_html(quote)}</blockquote>' for quote in point.quotes)
+        out.append("</li>\n")
+    out.append("</ul>\n")
+    if other := report.other_points_line(question):
+        out.append(f'<p class="meta">{_html(other)}</p>\n')
+    out.append("</div>\n")
+
+
+def _appendix(out: list[str], digest: Digest) -> None:
+    if not any(q.responses for q in digest.questions):
+        return
+    out.append(f'<section id="appendix">\n<h2>{_html(report.APPENDIX)}</h2>\n')
+    for question in digest.questions:
+        if not question.responses:
+            continue
+        out.append(f'<article class="answers" id="a{question.number}">\n')
+        out.append(f"<h3>{_html(report.appendix_heading(question))}</h3>\n")
+        out.append(
+            f'<p class="text" dir="auto"><strong>{_html(question.text)}</strong></p>\n<ol class="responses">\n'
+        )
+        out.extend(_response(item, digest.sector_tagging) for item in question.responses)
+        out.append("</ol>\n</article>\n")
+    out.append("</section>\n")
 
 
 def _response(item: ResponseItem, sector_tagging: bool) -> str:

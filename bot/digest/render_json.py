@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.digest import report
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection
 from bot.digest.render_weighin_json import opinion_groups_dict, statements_list
 
@@ -29,6 +30,14 @@ def digest_dict(digest: Digest) -> dict[str, Any]:
             "chatham_house": digest.chatham_house,
             "sector_tagging": digest.sector_tagging,
             "sector_min_group": digest.sector_min_group,
+        },
+        "report": {
+            "intro": digest.report.intro,
+            "purpose": digest.report.purpose,
+            "reported_by": digest.report.reported_by,
+            "participants_line": report.participants_line(digest),
+            "participant_sectors": list(part.sectors),
+            "executive_summary": _executive_summary(digest),
         },
         "filter": {
             "phase": digest.phase,
@@ -74,6 +83,17 @@ def _question(question: QuestionSection) -> dict[str, Any]:
         "other_respondents": question.other_respondents,
         "response_rate": question.response_rate,
         "response_count": len(question.responses),
+        "key_points_suggested": any(p.suggested for p in question.key_points),
+        "key_points": [
+            {
+                "label": p.label,
+                "answer_count": p.answer_count,
+                "quotes": list(p.quotes),
+                "suggested": p.suggested,
+            }
+            for p in question.key_points
+        ],
+        "other_points_count": question.other_points_count,
         "responses": [
             {
                 "text": r.text,
@@ -85,6 +105,17 @@ def _question(question: QuestionSection) -> dict[str, Any]:
             for r in question.responses
         ],
         "statements": statements_list(question),
+    }
+
+
+def _executive_summary(digest: Digest) -> dict[str, Any]:
+    questions, _ = report.executive_summary(digest)
+    statements = digest.headline_statements
+    return {
+        "questions": questions,
+        "most_agreed": list(statements.most_agreed) if statements else [],
+        "most_divided": list(statements.most_divided) if statements else [],
+        "poll_shifts": [report.shift_line(pair) for pair in digest.pairs],
     }
 
 

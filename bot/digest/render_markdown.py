@@ -8,6 +8,7 @@ lists render as the literal text that was written, never as markup.
 import re
 
 from bot.digest import formatting as fmt
+from bot.digest import report
 from bot.digest.model import Digest, PairShift, PollSection, QuestionSection, ResponseItem
 from bot.digest.render_weighin import markdown_groups, markdown_question
 
@@ -38,6 +39,8 @@ def render_markdown(digest: Digest) -> str:
     out.append(f"**Date:** {fmt.date_range(digest.starts_at, digest.ends_at)}  ")
     out.append(f"**Channel:** {_cell(digest.channel)}")
     out.append("")
+    if byline := report.reported_by_line(digest):
+        out += [_md(byline), ""]
     if audience := fmt.audience_notice(digest):
         out += [f"_{audience}_", ""]
     if digest.chatham_house:
@@ -48,7 +51,15 @@ def render_markdown(digest: Digest) -> str:
         out += [f"_{note}_", ""]
     if digest.description:
         out += [_md(digest.description), ""]
-    out += ["## Summary", "", " ".join(fmt.summary_sentences(digest)), ""]
+    for heading, text in (("Introduction", digest.report.intro), ("Purpose", digest.report.purpose)):
+        if text:
+            out += [f"## {heading}", "", _md(text), ""]
+    out += ["## Participants", "", report.participants_line(digest), ""]
+    if digest.questions:
+        out += ["## Questions posed", ""]
+        out += [f"{q.number}. {_cell(q.text)}" for q in digest.questions]
+        out.append("")
+    out += _executive_summary(digest)
     if digest.questions:
         out += ["## Questions", ""]
     for question in digest.questions:
@@ -63,7 +74,20 @@ def render_markdown(digest: Digest) -> str:
         out += _pair(pair)
     out += markdown_groups(digest, _md)
     out += _participation(digest)
+    out += _appendix(digest)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _executive_summary(digest: Digest) -> list[str]:
+    questions, headlines = report.executive_summary(digest)
+    out = ["## Executive summary", ""]
+    if questions:
+        out += [f"- {_md(line)}" for line in questions]
+        out.append("")
+    if headlines:
+        out += [f"- {_md(line)}" for line in headlines]
+        out.append("")
+    return [*out, " ".join(fmt.summary_sentences(digest)), ""]
 
 
 def _cell(text: str) -> str:
@@ -81,11 +105,42 @@ def _question(question: QuestionSection, digest: Digest) -> list[str]:
     answered = fmt.answered(question, digest.participation)
     rate = f" · {answered}" if answered else ""
     out += [f"_{fmt.plural(len(question.responses), 'response')}{rate}_", ""]
-    for item in question.responses:
-        out += _response(item, digest.sector_tagging)
+    out += _key_points(question)
     out += markdown_question(question, _md)
     if question.conclusion:
         out += ["**Conclusion**", "", *_quote(question.conclusion), ""]
+    return out
+
+
+def _key_points(question: QuestionSection) -> list[str]:
+    if not question.key_points:
+        return [report.no_key_points_line(question), ""]
+    out = [f"#### {report.key_points_heading(question)}", ""]
+    if any(point.suggested for point in question.key_points):
+        out += [f"_{report.SUGGESTED_NOTE}_", ""]
+    for point in question.key_points:
+        out += [f"- **{_cell(point.label)}** — {report.key_point_caption(point, question)}"]
+        if point.quotes:
+            out += ["", f"  {report.quote_intro(point)}", ""]
+            for quote in point.quotes:
+                out += [f"  {line}" for line in _quote(quote)]
+                out.append("")
+    out.append("")
+    if other := report.other_points_line(question):
+        out += [other, ""]
+    return out
+
+
+def _appendix(digest: Digest) -> list[str]:
+    if not any(q.responses for q in digest.questions):
+        return []
+    out = [f"## {report.APPENDIX}", ""]
+    for question in digest.questions:
+        if not question.responses:
+            continue
+        out += [f"### {report.appendix_heading(question)}", "", f"_{_cell(question.text)}_", ""]
+        for item in question.responses:
+            out += _response(item, digest.sector_tagging)
     return out
 
 

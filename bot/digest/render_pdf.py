@@ -14,6 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from bot.digest import formatting as fmt
+from bot.digest import report
 from bot.digest.glyphs import font_path, printable
 from bot.digest.model import Digest, OptionResult, PairShift, PollSection, QuestionSection
 from bot.digest.render_weighin import pdf_groups, pdf_question
@@ -121,11 +122,23 @@ def render_pdf(digest: Digest) -> bytes:
         pdf.write_text(sectors, 9.5, "I", grey=True)
     if note := fmt.window_note(digest):
         pdf.write_text(note, 9.5, "I", grey=True)
+    if byline := report.reported_by_line(digest):
+        pdf.write_text(byline, 9.5, grey=True)
     if digest.description:
         pdf.ln(2)
         pdf.write_text(digest.description)
-    pdf.heading("Summary", 14)
-    pdf.write_text(" ".join(fmt.summary_sentences(digest)))
+    for heading, text in (("Introduction", digest.report.intro), ("Purpose", digest.report.purpose)):
+        if text:
+            pdf.heading(heading, 14)
+            pdf.write_text(text)
+    pdf.heading("Participants", 14)
+    pdf.write_text(report.participants_line(digest))
+    if digest.questions:
+        pdf.ln(1.5)
+        pdf.write_text("Questions posed", 10.5, "B")
+        for q in digest.questions:
+            pdf.write_text(f"{q.number}. {fmt.one_line(q.text)}", indent=3)
+    _executive_summary(pdf, digest)
     if digest.questions:
         pdf.heading("Questions", 14)
     for question in digest.questions:
@@ -140,7 +153,17 @@ def render_pdf(digest: Digest) -> bytes:
         _pair(pdf, pair)
     pdf_groups(pdf, digest, lambda png: _image(pdf, png))
     _participation(pdf, digest)
+    _appendix(pdf, digest)
     return bytes(pdf.output())
+
+
+def _executive_summary(pdf: _Pdf, digest: Digest) -> None:
+    questions, headlines = report.executive_summary(digest)
+    pdf.heading("Executive summary", 14)
+    for line in (*questions, *headlines):
+        pdf.write_text(f"• {line}", indent=2)
+    pdf.ln(1.5)
+    pdf.write_text(" ".join(fmt.summary_sentences(digest)))
 
 
 def _question(pdf: _Pdf, question: QuestionSection, digest: Digest) -> None:
@@ -149,15 +172,7 @@ def _question(pdf: _Pdf, question: QuestionSection, digest: Digest) -> None:
     answered = fmt.answered(question, digest.participation)
     rate = f" · {answered}" if answered else ""
     pdf.write_text(fmt.plural(len(question.responses), "response") + rate, 9, grey=True)
-    for item in question.responses:
-        pdf.ln(1.5)
-        pdf.write_text(item.text, indent=5)
-        byline = fmt.byline(item, digest.sector_tagging)
-        by = [byline] if byline else []
-        if item.edited:
-            by.append("edited")
-        if by:
-            pdf.write_text(" · ".join(by), 8.5, "I", indent=5, grey=True)
+    _key_points(pdf, question)
     pdf_question(pdf, question)
     if question.conclusion:
         pdf.ln(2)
@@ -170,6 +185,47 @@ def _image(pdf: _Pdf, png: bytes) -> None:
     if pdf.will_page_break(width):
         pdf.add_page()
     pdf.image(io.BytesIO(png), w=width)
+
+
+def _key_points(pdf: _Pdf, question: QuestionSection) -> None:
+    pdf.ln(1.5)
+    if not question.key_points:
+        pdf.write_text(report.no_key_points_line(question), 10)
+        return
+    pdf.write_text(report.key_points_heading(question), 10.5, "B")
+    if any(point.suggested for point in question.key_points):
+        pdf.write_text(report.SUGGESTED_NOTE, 8.5, "I", grey=True)
+    for point in question.key_points:
+        pdf.ln(1)
+        pdf.write_text(f"• {fmt.one_line(point.label)}", 10.5, "B", indent=2)
+        pdf.write_text(report.key_point_caption(point, question), 9.5, indent=5)
+        if point.quotes:
+            pdf.write_text(report.quote_intro(point), 9, "I", indent=5, grey=True)
+        for quote in point.quotes:
+            pdf.write_text(f"“{quote}”", 10, indent=8)
+    if other := report.other_points_line(question):
+        pdf.ln(1)
+        pdf.write_text(other, 9.5, grey=True)
+
+
+def _appendix(pdf: _Pdf, digest: Digest) -> None:
+    if not any(q.responses for q in digest.questions):
+        return
+    pdf.heading(report.APPENDIX, 14)
+    for question in digest.questions:
+        if not question.responses:
+            continue
+        pdf.heading(report.appendix_heading(question), 12)
+        pdf.write_text(question.text, 11, "B")
+        for item in question.responses:
+            pdf.ln(1.5)
+            pdf.write_text(item.text, indent=5)
+            byline = fmt.byline(item, digest.sector_tagging)
+            by = [byline] if byline else []
+            if item.edited:
+                by.append("edited")
+            if by:
+                pdf.write_text(" · ".join(by), 8.5, "I", indent=5, grey=True)
 
 
 def _bars(pdf: _Pdf, options: tuple[OptionResult, ...], width: float) -> None:

@@ -46,3 +46,14 @@ def display_names(db: Database, slug: str, directory: Directory | None) -> dict[
     if chatham_house:
         return {}
     return {user_id: directory.name(user_id) for user_id in user_ids}
+
+
+def known_names(db: Database, slug: str, directory: Directory | None) -> tuple[str, ...]:
+    """Every contributor's display name, under the Chatham House Rule too: never shown, only kept out of
+    the digest's quotes (an answer naming a participant is not quoted). Empty without a directory."""
+    with db.reading() as session:
+        found = people.contributors(session, slug)
+    if found is None or directory is None:
+        return ()
+    _, user_ids = found
+    return tuple(sorted({name for name in (directory.name(user_id) for user_id in user_ids) if name}))

@@ -1,4 +1,4 @@
-"""The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests."""
+"""The `roundtable` command line: run the bot, migrate the database, manage workshops, compile digests, demo."""
 
 import argparse
 import os
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-f",
         dest="fmt",
         default="md",
-        choices=("md", "html", "pdf", "json", "csv", "polis"),
+        choices=("md", "html", "pdf", "docx", "json", "csv", "polis"),
         help="polis: the weigh-in as Pol.is export CSVs, written into the directory given with -o",
     )
     digest.add_argument(
@@ -100,6 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV table",
     )
     digest.set_defaults(handler=cmd_digest)
+
+    demo = commands.add_parser(
+        "demo", help="build a throwaway database with the example workshop and write its digest (no Slack)"
+    )
+    demo.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("roundtable-demo"),
+        help="where (default ./roundtable-demo/)",
+    )
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -270,8 +282,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.fmt == "polis":
         return _polis_export(args, settings)
-    if args.fmt == "pdf" and args.output is None:
-        raise CliError("PDF is binary: give an output file with -o FILE")
+    if args.fmt in ("pdf", "docx") and args.output is None:
+        raise CliError(f"{args.fmt.upper()} is binary: give an output file with -o FILE")
     since, until = _timestamp("--since", args.since), _timestamp("--until", args.until)
     if args.output is not None:
         _check_output(args.output, settings)  # before the work, so a refusal costs nothing
@@ -288,6 +300,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             since=since,
             until=until,
             display_names=names,
+            known_names=people.known_names(db, args.slug, directory),
         )
         output = digest.render(compiled, args.fmt, table=args.table)
     except digest.DigestError as error:
@@ -335,6 +348,19 @@ def _polis_export(args: argparse.Namespace, settings: Settings) -> int:
     for name, data in files.items():
         write_output(directory / name, data)
     print(f"wrote {', '.join(files)} to {directory}", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import demo
+
+    try:
+        result = demo.build_demo(args.dir)
+    except demo.DemoError as error:
+        raise CliError(str(error)) from None
+    print(f"built {result.database} with the example workshop and {result.answers} answers; the digest:")
+    for path in result.files:
+        print(f"  {path}")
     return 0
 
 

@@ -88,8 +88,15 @@ def _describe_header(session: Session, workshop: Workshop) -> list[str]:
         lines.append(f"  {role.value + 's:':<15} {', '.join(users) or '(none)'}")
     invited = "; ".join(f"{sector}: {', '.join(users)}" for sector, users in sorted(sectors.items()))
     lines.append(f"  invitees:       {invited or '(none listed)'}")
+    if workshop.redact:
+        lines.append(f"  never quoted:   {', '.join(workshop.redact)}")
+    if workshop.report_reported_by:
+        lines.append(f"  reported by:    {workshop.report_reported_by}")
     if workshop.description:
         lines += ["", workshop.description]
+    for label, text in (("Introduction", workshop.report_intro), ("Purpose", workshop.report_purpose)):
+        if text:
+            lines += ["", f"{label}:", text]
     return lines
 
 

@@ -13,11 +13,15 @@ from bot.workshops.spec import (
     FILE_KEY,
     MAX_FILE_KEY,
     MAX_PAIR_KEY,
+    MAX_REDACT_NAME,
+    MAX_REPORT_TEXT,
+    MAX_REPORTED_BY,
     MAX_SECTOR,
     MAX_SLUG,
     MAX_TITLE,
     POLL_KEYS,
     QUESTION_KEYS,
+    REPORT_KEYS,
     SLUG,
     TOP_KEYS,
     UNRESOLVED,
@@ -62,7 +66,12 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     workshop: dict[str, Any] | None = top.get("workshop", dict, "a table ([workshop])", required=True)
     # Without a [workshop] table its keys are not reported one by one: the one line above says it all.
     sink = problems if workshop is not None else Problems(source)
-    fields, clock = _parse_workshop_table(Table(workshop or {}, "workshop", WORKSHOP_KEYS, sink), workshop)
+    misplaced = {"redact": "redact is a top-level key: put it above [workshop]"}
+    fields, clock = _parse_workshop_table(
+        Table(workshop or {}, "workshop", WORKSHOP_KEYS, sink, misplaced), workshop
+    )
+    report = _parse_report(top)
+    redact = _parse_redact(top)
     questions = tuple(_parse_question(table, clock) for table in _array_of_tables(top, "questions"))
     polls = tuple(_parse_poll(table, clock) for table in _array_of_tables(top, "polls"))
     _check_questions(questions, problems)
@@ -70,7 +79,7 @@ def parse_workshop_text(text: str, *, source: str = "<workshop>") -> WorkshopSpe
     _check_file_keys(questions, polls, problems)
     if problems.lines:
         raise WorkshopFileError(problems.lines)
-    return WorkshopSpec(source=source, questions=questions, polls=polls, **fields)
+    return WorkshopSpec(source=source, questions=questions, polls=polls, redact=redact, **report, **fields)
 
 
 def _as_stored(document: dict[str, Any]) -> dict[str, Any]:
@@ -142,6 +151,37 @@ def _parse_workshop_table(table: Table, present: object) -> tuple[dict[str, Any]
         "sector_min_group": table.whole("sector_min_group", 3, low=2, high=100),
     }
     return fields, clock
+
+
+def _parse_report(top: Table) -> dict[str, Any]:
+    """The optional [report] table: how the digest introduces itself as a report."""
+    found: dict[str, Any] | None = top.get("report", dict, "a table ([report])", required=False)
+    table = Table(found or {}, "report", REPORT_KEYS, top.problems)
+    return {
+        "report_intro": _reflow(table.text("intro", required=False, limit=MAX_REPORT_TEXT)),
+        "report_purpose": _reflow(table.text("purpose", required=False, limit=MAX_REPORT_TEXT)),
+        "report_reported_by": " ".join(
+            table.text("reported_by", required=False, limit=MAX_REPORTED_BY).split()
+        ),
+    }
+
+
+def _parse_redact(top: Table) -> tuple[str, ...]:
+    """The optional top-level `redact`: organisation names that must never appear in a quote."""
+    names = top.strings("redact") or ()
+    seen: dict[str, int] = {}
+    kept: list[str] = []
+    for index, name in enumerate(names):
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_REDACT_NAME:
+            top.fail(f"redact[{index}]", f"an organisation name must be 1 to {MAX_REDACT_NAME} characters")
+            continue
+        if name.casefold() in seen:
+            top.fail(f"redact[{index}]", f'"{name}" is already listed (redact[{seen[name.casefold()]}])')
+            continue
+        seen[name.casefold()] = index
+        kept.append(name)
+    return tuple(kept)
 
 
 def _event_clock(table: Table) -> EventClock | None:

@@ -19,7 +19,12 @@ MAX_SECTOR = 64
 FILE_KEY = re.compile(r"[a-z0-9-]+")  # the optional `id` of a question or poll
 MAX_FILE_KEY = 64
 
-TOP_KEYS = ("workshop", "questions", "polls")
+MAX_REPORT_TEXT = 5000  # an introduction or purpose: a few paragraphs
+MAX_REPORTED_BY = 300
+MAX_REDACT_NAME = 100
+
+TOP_KEYS = ("workshop", "report", "redact", "questions", "polls")
+REPORT_KEYS = ("intro", "purpose", "reported_by")
 WORKSHOP_KEYS = (
     "slug", "title", "description", "channel", "timezone", "starts", "ends", "chatham_house", "nudges",
     "nudge_hours_before", "organisers", "chairs", "participants", "sectors", "sector_tagging", "sector_min_group",
@@ -87,6 +92,10 @@ class WorkshopSpec:
     sector_min_group: int
     questions: tuple[QuestionSpec, ...]
     polls: tuple[PollSpec, ...]
+    report_intro: str = ""  # the optional [report] table: the digest's introduction, purpose and byline
+    report_purpose: str = ""
+    report_reported_by: str = ""
+    redact: tuple[str, ...] = ()  # organisation names never quoted (top-level `redact`)
 
     @property
     def digest(self) -> str:

@@ -306,7 +306,9 @@ def _workshop_values(spec: WorkshopSpec) -> dict[str, Any]:
             "timezone": spec.timezone, "starts_at": spec.starts_at, "ends_at": spec.ends_at,
             "chatham_house": spec.chatham_house, "nudges_enabled": spec.nudges,
             "nudge_hours_before": spec.nudge_hours_before, "invite_channel": spec.invite_channel,
-            "sector_tagging": spec.sector_tagging, "sector_min_group": spec.sector_min_group}  # fmt: skip
+            "sector_tagging": spec.sector_tagging, "sector_min_group": spec.sector_min_group,
+            "report_intro": spec.report_intro, "report_purpose": spec.report_purpose,
+            "report_reported_by": spec.report_reported_by, "redact": list(spec.redact)}  # fmt: skip
 
 
 def _sync_workshop(session: Session, spec: WorkshopSpec, now: datetime) -> tuple[Workshop, bool, bool]:

@@ -28,12 +28,21 @@ def toml_type(value: object) -> str:
 class Table:
     """One TOML table being read: typed getters that record a precise problem instead of raising."""
 
-    def __init__(self, data: dict[str, Any], path: str, keys: tuple[str, ...], problems: Problems) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        path: str,
+        keys: tuple[str, ...],
+        problems: Problems,
+        misplaced: dict[str, str] | None = None,  # key -> where it belongs, for a key put in the wrong table
+    ) -> None:
         self.data, self.path, self.problems = data, path, problems
         for key in data:
             if key not in keys:
                 close = [k for k in keys if _similar(k, key)]
                 hint = f' (did you mean "{close[0]}"?)' if close else ""
+                if misplaced and key in misplaced:
+                    hint = f" ({misplaced[key]})"
                 problems.add(self.at(key), f"unknown key{hint}")
 
     def at(self, key: str) -> str:

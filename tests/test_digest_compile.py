@@ -259,7 +259,7 @@ def test_compiling_takes_the_same_number_of_queries_for_any_size(database: Datab
     assert all(poll.by_sector for poll in large.polls if not poll.anonymous)
 
 
-def test_the_workshops_report_framing_reaches_the_digest_and_questions_have_no_key_points_yet(
+def test_the_workshops_report_framing_reaches_the_digest_and_a_question_with_one_answer_has_no_themes(
     database: Database,
 ) -> None:
     with database.transaction() as s:
@@ -278,6 +278,6 @@ def test_the_workshops_report_framing_reaches_the_digest_and_questions_have_no_k
         "To inform.",
         "Unit",
     )
-    # Until themes are wired in (bot/digest/key_points.py), the digest points to the appendix instead.
-    assert (digest.questions[0].key_points, digest.questions[0].other_points_count) == ((), 0)
+    # Fewer than six answers get no themes: the answer is an other point and the digest points to the appendix.
+    assert (digest.questions[0].key_points, digest.questions[0].other_points_count) == ((), 1)
     assert "Participants gave 1 answer, listed in full in the appendix." in render(digest, "md").decode()

@@ -10,6 +10,7 @@ from bot.demo import MARKER, answers
 from bot.runtime.cli import main
 
 SLUG = "industrial-strategy"
+ANSWERED = sum(len(texts) for texts in answers.ANSWERS)  # every seeded answer is a thread answer
 
 
 def test_demo_builds_a_throwaway_database_and_writes_the_seeded_digest_in_every_format(
@@ -20,7 +21,7 @@ def test_demo_builds_a_throwaway_database_and_writes_the_seeded_digest_in_every_
     printed = capsys.readouterr().out.splitlines()
     assert (
         printed[0]
-        == f"built {directory / 'demo.sqlite3'} with the example workshop and 35 answers; the digest:"
+        == f"built {directory / 'demo.sqlite3'} with the example workshop and {ANSWERED} answers; the digest:"
     )
     names = [Path(line.strip()).name for line in printed[1:]]
     assert names == [
@@ -29,7 +30,7 @@ def test_demo_builds_a_throwaway_database_and_writes_the_seeded_digest_in_every_
         f"{SLUG}-digest.pdf",
         f"{SLUG}-digest.docx",
         f"{SLUG}-digest.json",
-        *(f"{SLUG}-digest-{table}.csv" for table in ("responses", "polls", "reasons", "sectors")),
+        *(f"{SLUG}-digest-{table}.csv" for table in ("responses", "polls", "reasons", "sectors", "statements")),
         f"{SLUG}-poll-1.png",
         f"{SLUG}-poll-2.png",
     ]
@@ -55,7 +56,7 @@ def test_demo_builds_a_throwaway_database_and_writes_the_seeded_digest_in_every_
     # Run again: the demo database is rebuilt, not added to.
     assert main(["demo", str(directory)]) == 0
     again = json.loads((directory / f"{SLUG}-digest.json").read_text())
-    assert again["summary"]["responses"] == 35
+    assert again["summary"]["responses"] == ANSWERED
 
 
 def test_demo_refuses_a_directory_holding_a_database_it_did_not_create(

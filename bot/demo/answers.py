@@ -25,27 +25,54 @@ PEOPLE = (
 )
 
 # Answers per question, in the example's order; each is posted in the question's thread, oldest first.
-ANSWERS: tuple[tuple[str, ...], ...] = (
+# The first question's answers carry the theme a human rapporteur would give each (the labels are for
+# tests/test_themes.py, never for the code): 30 short answers, so its digest has themes to suggest.
+CONDITIONS = "favourable conditions"
+DOUBTS = "doubts about replicability"
+TRANSPORT = "transport links"
+POLICY = "place-based vs sector-based policy"
+OTHER = "other"
+
+# (theme, answer text), in the order the answers came. Written for Roundtable; no real person's words.
+CAMBRIDGE_ANSWERS: tuple[tuple[str, str], ...] = (
+    (CONDITIONS, "The City Deal gave Cambridge the money and the local powers to plan for growth."),
+    (DOUBTS, "Honestly I doubt it can be copied. Cambridge had eight hundred years of head start."),
+    (TRANSPORT, "Transport is the bottleneck. Getting from Cambridge to Peterborough by train is painful."),
+    (POLICY, "Place-based policy works better than picking sectors from Whitehall."),
+    (CONDITIONS, "Research funding flowing into the university labs is what created the spinouts."),
     (
-        "Partly. The university, the science park model and patient capital took fifty years to compound; "
-        "you can copy the ingredients but not the time.",
-        "Not as a copy. Other places have their own strengths — Sheffield's advanced manufacturing, "
-        "Dundee's games cluster — and policy should build on those.",
-        "Yes, if transport and housing are fixed first. Talent will not move to where it cannot live.",
-        "I doubt it can be replicated: a research university of that depth is not something a region can "
-        "simply decide to have.",
-        "I'd question the premise: Cambridge's success is partly London's success, 45 minutes away by train.",
-        "The city deal showed what happens when a place gets money and powers to plan for growth; other "
-        "city deals could do the same.",
-        "Research funding is the seed. Places with strong universities and steady research funding "
-        "already have the start of a cluster.",
-        "Replicating it is unlikely. The conditions were unique: the colleges' land, the timing, the people.",
-        "Transport links to the wider region decide it. Without east–west rail the cluster cannot spread "
-        "beyond the city.",
-        "Elsewhere the doubts are about scale: one success does not make a model that can be replicated.",
-        "Place matters more than policy here: the cluster grew from the place, and so would any other.",
-        "Yes, partly: the research funding and the city deal are policy choices that can be made again.",
+        TRANSPORT,
+        "Without better rail links to the wider region, growth just pushes up house prices in the city.",
     ),
+    (DOUBTS, "You cannot replicate a world-class university overnight, and that is the core of the cluster."),
+    (CONDITIONS, "The city deal money for housing and roads made a real difference to growth."),
+    (POLICY, "Sector-based strategies ignore what each place is actually good at."),
+    (OTHER, "We should ask the young founders what they need, not just the incumbents."),
+    (CONDITIONS, "Steady research funding over decades, plus the university's spinout support, was the key."),
+    (TRANSPORT, "East West Rail would connect Oxford and Cambridge and open the whole region."),
+    (DOUBTS, "Every region wants to be the next Cambridge, but most of these copies fail."),
+    (POLICY, "Government keeps switching between place-based and sector-based policy every few years."),
+    (CONDITIONS, "Patient investors and angel networks grew up around the research funding."),
+    (TRANSPORT, "Buses from the market towns into the science parks are terrible, so people drive."),
+    (DOUBTS, "I doubt the model transfers; the conditions were unique and cannot be copied."),
+    (POLICY, "A place-based approach lets local leaders decide, rather than a national sector plan."),
+    (OTHER, "Childcare costs stop many people from taking jobs in the cluster at all."),
+    (CONDITIONS, "The City Deal and the combined authority gave the city a single voice on growth."),
+    (TRANSPORT, "Better rail and bus links to the wider region would spread the benefits beyond the city."),
+    (DOUBTS, "Replicating it elsewhere would take decades and luck that no policy can create."),
+    (POLICY, "Sector deals for life sciences helped, but place-based policy matters more for towns."),
+    (CONDITIONS, "University research funding and a culture of spinouts are the foundations."),
+    (TRANSPORT, "Commuting from the region into Cambridge by road is slow; transport links need investment."),
+    (DOUBTS, "Other cities have tried to copy it and failed, so I doubt it can be replicated."),
+    (POLICY, "Mixing place-based and sector-based policy confuses investors; pick one and stick to it."),
+    (OTHER, "Local councils lack planners with the skills to deal with large developers."),
+    (TRANSPORT, "The wider region needs transport links, or the cluster stays a small island."),
+    (POLICY, "Sector-based policy from Whitehall cannot see the differences between places."),
+)
+
+
+ANSWERS: tuple[tuple[str, ...], ...] = (
+    tuple(text for _, text in CAMBRIDGE_ANSWERS),
     (
         "Density of research-intensive institutions, a culture of spinning out, and landlords willing to "
         "take risks on early-stage firms.",
@@ -120,9 +147,17 @@ REASONS = {
 
 # Weigh-in views of each answer as (agree, disagree, pass) among the first ten people; the rest skip.
 # Broad agreement on transport and research funding, division on replicability and on place vs sector.
+# The first question's views follow its labels: broad agreement on transport and favourable conditions,
+# division on replicability and on place versus sector, uncertainty on the other points.
+_VIEWS_BY_THEME = {
+    TRANSPORT: ((9, 0, 1), (8, 1, 1)),
+    CONDITIONS: ((8, 1, 1), (7, 1, 2)),
+    DOUBTS: ((4, 5, 1), (5, 4, 1)),
+    POLICY: ((5, 4, 1), (4, 4, 2)),
+    OTHER: ((3, 2, 5), (2, 3, 5)),
+}
 WEIGHIN: tuple[tuple[tuple[int, int, int], ...], ...] = (
-    ((6, 2, 2), (5, 3, 2), (8, 1, 1), (4, 5, 1), (3, 4, 3), (7, 1, 2),
-     (8, 0, 2), (4, 5, 1), (9, 0, 1), (4, 4, 2), (5, 3, 2), (6, 2, 2)),
+    tuple(_VIEWS_BY_THEME[theme][n % 2] for n, (theme, _) in enumerate(CAMBRIDGE_ANSWERS)),
     ((7, 1, 2), (6, 1, 3), (8, 1, 1), (9, 0, 1), (7, 2, 1), (9, 1, 0),
      (5, 2, 3), (7, 1, 2), (4, 3, 3), (6, 2, 2), (8, 1, 1), (8, 1, 1)),
     ((5, 4, 1), (6, 3, 1), (8, 1, 1), (6, 1, 3), (5, 5, 0), (7, 2, 1),

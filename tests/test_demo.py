@@ -30,7 +30,10 @@ def test_demo_builds_a_throwaway_database_and_writes_the_seeded_digest_in_every_
         f"{SLUG}-digest.pdf",
         f"{SLUG}-digest.docx",
         f"{SLUG}-digest.json",
-        *(f"{SLUG}-digest-{table}.csv" for table in ("responses", "polls", "reasons", "sectors", "statements")),
+        *(
+            f"{SLUG}-digest-{table}.csv"
+            for table in ("responses", "polls", "reasons", "sectors", "statements")
+        ),
         f"{SLUG}-poll-1.png",
         f"{SLUG}-poll-2.png",
     ]

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.themes import (
+    MAX_ANSWERS_FOR_THEMES,
     MIN_ANSWERS_FOR_THEMES,
     MIN_THEME_SIZE,
     QUOTE_MAX_CHARS,
@@ -135,6 +136,17 @@ def test_fewer_than_six_answers_get_no_themes_and_are_all_other_points(count: in
     suggested = suggest_themes(list(reversed(answers)))
 
     assert suggested == SuggestedThemes((), tuple(answer.id for answer in answers))
+
+
+def test_more_answers_than_clustering_can_afford_get_no_suggestions_at_once() -> None:
+    base = cambridge_inputs()
+    answers = [
+        ThemeInput(n, base[n % len(base)].text, base[0].created_at + timedelta(seconds=n))
+        for n in range(MAX_ANSWERS_FOR_THEMES + 1)
+    ]
+    suggested = suggest_themes(answers)
+    assert suggested == SuggestedThemes((), tuple(range(MAX_ANSWERS_FOR_THEMES + 1)))
+    assert suggest_themes(answers[:MAX_ANSWERS_FOR_THEMES]).themes  # at the limit, still suggested
 
 
 def test_two_answers_with_one_id_are_refused() -> None:

@@ -7,6 +7,7 @@ or None when quoting it would identify someone. Pure: no Slack, no storage, no I
 """
 
 from bot.themes.model import (
+    MAX_ANSWERS_FOR_THEMES,
     MIN_ANSWERS_FOR_THEMES,
     MIN_THEME_SIZE,
     SuggestedTheme,
@@ -17,6 +18,7 @@ from bot.themes.quotes import QUOTE_MAX_CHARS, is_identifying, quote
 from bot.themes.suggest import suggest_themes
 
 __all__ = [
+    "MAX_ANSWERS_FOR_THEMES",
     "MIN_ANSWERS_FOR_THEMES",
     "MIN_THEME_SIZE",
     "QUOTE_MAX_CHARS",

@@ -5,6 +5,10 @@ from datetime import datetime
 
 # Below this many answers a question gets no themes: every answer is an "Other point".
 MIN_ANSWERS_FOR_THEMES = 6
+# Average-linkage clustering holds every pair's distance: 500 answers take about a second and 2 MB, while
+# 100,000 would take hours and 80 GB. A roundtable question gets tens of answers; above this there are
+# no suggestions and the rapporteur curates the themes instead.
+MAX_ANSWERS_FOR_THEMES = 500
 # A group smaller than this is not a theme; its answers go to "Other points".
 MIN_THEME_SIZE = 3
 

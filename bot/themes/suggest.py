@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.themes import clustering, embeddings, terms, vectors
 from bot.themes.model import (
+    MAX_ANSWERS_FOR_THEMES,
     MIN_ANSWERS_FOR_THEMES,
     MIN_THEME_SIZE,
     SuggestedTheme,
@@ -54,7 +55,8 @@ def suggest_themes(
     redact: Collection[str] = (),
     use_embeddings: bool | None = None,
 ) -> SuggestedThemes:
-    """Themes for one question's answers (ids distinct); fewer than MIN_ANSWERS_FOR_THEMES answers give none.
+    """Themes for one question's answers (ids distinct); fewer than MIN_ANSWERS_FOR_THEMES answers, or more
+    than MAX_ANSWERS_FOR_THEMES, give none.
 
     Quotes are chosen only among answers that are not in `unquotable` and that `quote` accepts with
     `known_names` and `redact`; a label never shows a word of a known name or a redacted organisation.
@@ -64,7 +66,7 @@ def suggest_themes(
     ordered = tuple(sorted(answers, key=lambda answer: (answer.created_at, answer.id)))
     if len({answer.id for answer in ordered}) != len(ordered):
         raise ValueError("each answer must have its own id")
-    if len(ordered) < MIN_ANSWERS_FOR_THEMES:
+    if not MIN_ANSWERS_FOR_THEMES <= len(ordered) <= MAX_ANSWERS_FOR_THEMES:
         return SuggestedThemes((), tuple(answer.id for answer in ordered))
     if use_embeddings is None:
         use_embeddings = embeddings.available()

@@ -156,7 +156,12 @@ def reply(deps: Deps, body: dict[str, Any], text: str, blocks: list[dict[str, An
     """An ephemeral reply to the person who clicked, after the ack."""
     response_url = body.get("response_url")
     if response_url:
-        deps.later(poll_updates.respond, deps, response_url, text, blocks)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called from a thread: the synchronous client, in the background pool
+            deps.later(poll_updates.respond, deps, response_url, text, blocks)
+        else:  # a handler on the event loop: a task on it, no thread hand-off (the hot path of a click)
+            deps.followups.send_soon(loop, response_url, text, blocks)
         return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
     user_id = (body.get("user") or {}).get("id")

@@ -27,6 +27,7 @@ from bot.polls import rules as polls
 from bot.runtime import notify
 from bot.runtime.claimed_post import CONNECTION_LOST, PERMANENT_ERRORS, ChannelPacer, ClaimedPost, Due
 from bot.runtime.deps import Deps
+from bot.runtime.followups import ephemeral_payload
 from bot.text import escape, truncate
 from storage import polls as store
 from storage.models import Poll, PollState
@@ -193,11 +194,8 @@ class MessageUpdater:
 # ----- replies to one person ----------------------------------------------------------------------
 def respond(deps: Deps, response_url: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
     """An ephemeral reply through an interaction's response_url (Tier-free, 5 uses in 30 minutes)."""
-    payload: dict[str, Any] = {"response_type": "ephemeral", "replace_original": False, "text": text}
-    if blocks:
-        payload["blocks"] = blocks
     try:
-        deps.http.post(response_url, json=payload).raise_for_status()
+        deps.http.post(response_url, json=ephemeral_payload(text, blocks)).raise_for_status()
     except Exception:
         logger.exception("could not answer through response_url")
 

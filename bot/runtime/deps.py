@@ -12,6 +12,7 @@ import httpx
 from slack_sdk import WebClient
 
 from bot.curation import suggestions
+from bot.runtime.followups import ResponseUrlSender
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.runtime.slack_client import build_web_client
@@ -28,13 +29,15 @@ class Deps:
     db: Database
     slack: WebClient  # retries everything; for idempotent calls
     posting: WebClient  # no blind retry after a dropped connection; for chat.postMessage
-    http: httpx.Client  # response_url follow-ups
+    http: httpx.Client  # response_url follow-ups from threads (no running loop)
     background: ThreadPoolExecutor
     writes: WriteBatcher  # group commit for the deliveries acked on the request path
     metrics: Metrics = field(default_factory=Metrics)  # this process's; served on GET /metrics
     clock: Callable[[], datetime] = utc_now  # the one clock (storage.models); tests pass their own
     # How curation gets suggested themes (bot.curation.suggestions; tests pass their own).
     suggest_themes: suggestions.Suggester = suggestions.suggest_themes
+    # response_url follow-ups from the event loop (handlers' replies after the ack): no thread per reply
+    followups: ResponseUrlSender = field(default_factory=ResponseUrlSender)
     channel_ids: dict[str, str] = field(default_factory=dict)  # "#name" -> id, looked up once per process
     _identity: dict[str, str] | None = field(default=None, repr=False)
 

@@ -45,6 +45,7 @@ def create_asgi(deps: Deps) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> Any:
         yield
+        await deps.followups.aclose()  # in the loop its client belongs to
         await asyncio.to_thread(deps.close)
 
     return Starlette(
@@ -127,4 +128,5 @@ async def _socket_mode(settings: Settings) -> None:
     finally:
         stop_backfill.set()
         scheduler.shutdown()
+        await deps.followups.aclose()
         deps.close()

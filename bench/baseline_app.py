@@ -5,7 +5,8 @@ Served exactly as Roundtable is (uvicorn, `WEB_CONCURRENCY` workers, `process_be
     SLACK_BOT_TOKEN=… SLACK_SIGNING_SECRET=… SLACK_API_URL=… \
         uvicorn bench.baseline_app:create --factory --workers 2 --port 3001
 
-It answers the same requests the benchmark sends Roundtable (poll vote clicks, message events) and does
+It answers the same requests the benchmark sends Roundtable (poll vote clicks, weigh-in deck clicks, message
+events) and does
 nothing else, so the ratio between the two is what Roundtable's own work costs.
 """
 
@@ -21,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 VOTE_ACTION = re.compile(r"^poll\.vote\.\d{1,2}$")
+DECK_ACTION = re.compile(r"^weighin\.(agree|disagree|pass)$")  # bot.weighin.blocks.CHOICE_ACTIONS
 
 
 async def _ack(ack: AsyncAck) -> None:
@@ -38,6 +40,7 @@ def create() -> Starlette:
         client=client,
     )
     app.action(VOTE_ACTION)(_ack)
+    app.action(DECK_ACTION)(_ack)
     app.event("message")(_ack)
     handler = AsyncSlackRequestHandler(app)
 

@@ -2,7 +2,9 @@
 
 Every vote click and message event is one INSERT in its own transaction, committed before the ack (no
 group commit, no dedupe, no rules), and each click's ephemeral confirmation is POSTed to its
-`response_url` after the ack, as Roundtable does. Same database settings as Roundtable (`storage.db`:
+`response_url` after the ack, as Roundtable does; each weigh-in deck click (Agree / Disagree / Pass inside
+the modal) is one INSERT too, and its modal is redrawn with one views.update after the ack, as Roundtable
+does (with a fixed view: it does not read the deck for the next answer). Same database settings as Roundtable (`storage.db`:
 SQLite WAL with synchronous=FULL and a busy timeout, or PostgreSQL), same uvicorn settings:
 
     DATABASE_URL=… SLACK_BOT_TOKEN=… SLACK_SIGNING_SECRET=… SLACK_API_URL=… \
@@ -28,6 +30,12 @@ from starlette.routing import Route
 from storage.db import make_engine
 
 VOTE_ACTION = re.compile(r"^poll\.vote\.\d{1,2}$")
+DECK_ACTION = re.compile(r"^weighin\.(agree|disagree|pass)$")  # bot.weighin.blocks.CHOICE_ACTIONS
+DECK_VIEW = {
+    "type": "modal",
+    "title": {"type": "plain_text", "text": "Weigh in"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Thanks: your view is recorded."}}],
+}
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS naive_delivery (id {serial} PRIMARY KEY, kind VARCHAR(8) NOT NULL,"
     " user_id VARCHAR(32), delivery VARCHAR(64), detail TEXT)"
@@ -68,6 +76,18 @@ def create() -> Starlette:
             pending.add(task)
             task.add_done_callback(pending.discard)
 
+    async def deck(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user_id = str((body.get("user") or {}).get("id", ""))
+        detail = f"{action.get('action_id')}:{action.get('value')}"
+        await asyncio.to_thread(_store, engine, "deck", user_id, str(action.get("action_ts")), detail)
+        await ack()
+        if view_id := (body.get("view") or {}).get("id"):
+            task = asyncio.get_running_loop().create_task(
+                client.views_update(view_id=view_id, view=DECK_VIEW)
+            )
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
     async def message(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
         await asyncio.to_thread(
             _store,
@@ -80,6 +100,7 @@ def create() -> Starlette:
         await ack()
 
     app.action(VOTE_ACTION)(vote)
+    app.action(DECK_ACTION)(deck)
     app.event("message")(message)
     handler = AsyncSlackRequestHandler(app)
 

@@ -18,9 +18,12 @@ from slack_requests import (
     new_ts,
     signed_headers,
     thread_reply_event,
+    view_block_actions,
 )
 
 from bench.servers import SIGNING_SECRET
+from bot.weighin import blocks
+from bot.weighin.deck import DeckState, Scope
 
 ANSWERS = (
     "Talent, capital and the university, in that order; the rest follows from proximity.",
@@ -55,6 +58,18 @@ class Click:
     user_id: str
     position: int
     action_ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeckClick:
+    user_id: str
+    view_id: str
+    response_id: int
+    choice: int  # +1 agree, -1 disagree, 0 pass
+    action_ts: str
+
+
+DECK_ACTIONS = tuple(blocks.CHOICE_ACTIONS.items())  # (action id, choice): Agree +1, Disagree -1, Pass 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +112,36 @@ def vote_clicks(
             response_url=response_url,
         )
         click = Click(user, position, payload["actions"][0]["action_ts"])
+        clicks.append((click, _signed(SlackRequest.interactive(payload), timestamp)))
+    return clicks
+
+
+def deck_clicks(count: int, *, question_id: int, answers: Sequence[int]) -> list[tuple[DeckClick, Signed]]:
+    """`count` Agree / Disagree / Pass clicks inside open weigh-in modals of one question's deck: each
+    simulated person works through every answer once, so each click is a distinct (person, answer).
+
+    The view is what views.open returned to that person (its id and the deck's private_metadata:
+    `blocks.encode_state` of the question's scope); the button's value is the answer id on the card. No
+    view hash: a click built in advance cannot carry the hash of the redraw before it, and with a stale
+    one every redraw but the first would be a hash_conflict.
+    """
+    timestamp = int(time.time())
+    metadata = blocks.encode_state(DeckState(Scope(question_id=question_id)))
+    clicks: list[tuple[DeckClick, Signed]] = []
+    user, view = "", dict[str, str]()
+    for index in range(count):
+        if index % len(answers) == 0:
+            serial = next(_serial)
+            user = f"UW{serial:09d}"
+            view = {
+                "id": f"VW{serial:09d}",
+                "callback_id": blocks.DECK_CALLBACK,
+                "private_metadata": metadata,
+            }
+        response_id = answers[index % len(answers)]
+        action_id, choice = DECK_ACTIONS[(index // len(answers) + index) % len(DECK_ACTIONS)]
+        payload = view_block_actions(action_id, view, value=str(response_id), user_id=user)
+        click = DeckClick(user, view["id"], response_id, choice, payload["actions"][0]["action_ts"])
         clicks.append((click, _signed(SlackRequest.interactive(payload), timestamp)))
     return clicks
 

@@ -1,5 +1,6 @@
-"""The scenarios: (a) vote clicks and (b) thread replies against Roundtable and the bare-Bolt baseline,
-(c) a 200-vote burst on one poll, (e) the scheduler's fan-out to 100 rate-limited channels."""
+"""The scenarios: (a) vote clicks, (b) thread replies and (g) weigh-in deck clicks against Roundtable,
+the bare-Bolt baseline and the naive peer, (c) a 200-vote burst on one poll, (e) the scheduler's fan-out
+to 100 rate-limited channels."""
 
 import math
 import re
@@ -30,6 +31,7 @@ class Options:
     burst_seconds: float = 2.0
     fan_channels: int = 100
     fan_per_channel: int = 10
+    deck_answers: int = 40  # thread answers in (g)'s deck: each simulated person clicks through them all
     fan_lead_seconds: float = 8.0  # the questions fall due this long after seeding (server start included)
     metrics: bool = True  # Roundtable's GET /metrics and its counters (ROUNDTABLE_METRICS)
 
@@ -68,7 +70,7 @@ def _drive(
 
 
 def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
-    """(b) then (a), each at every concurrency, baseline and Roundtable back to back."""
+    """(b), (a) then (g), each at every concurrency, baseline, naive peer and Roundtable back to back."""
     fake = stage.fake
     with (
         servers.database(stage.backend, stage.workdir) as url,
@@ -79,6 +81,7 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
         question_ts = payloads.fresh_ts()
         question_id = seed.posted_question(db, workshop_id, question_ts)
         poll_id = seed.poll(db, workshop_id)
+        answers = seed.deck_answers(db, question_id, stage.options.deck_answers) if "g" in scenarios else []
         with (
             servers.baseline(fake.api_url, fake.token, stage.workdir) as bare,
             servers.baseline(fake.api_url, fake.token, stage.workdir, naive_database_url=naive_url) as naive,
@@ -103,17 +106,33 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
                 )
                 return [item for item, _ in built], [signed for _, signed in built]
 
+            def deck_clicks(n: int) -> tuple[list[payloads.DeckClick], list[payloads.Signed]]:
+                built = payloads.deck_clicks(n, question_id=question_id, answers=answers)
+                for view_id in {click.view_id for click, _ in built}:
+                    # The modal each simulated person has open, so the bot's views.update redraws it.
+                    fake.views[view_id] = {
+                        "id": view_id,
+                        "type": "modal",
+                        "hash": "",
+                        "root_view_id": view_id,
+                    }
+                return [item for item, _ in built], [signed for _, signed in built]
+
             def check_replies(items: list[payloads.Reply], sent: list[int], acked: int) -> verify.Check:
                 return verify.replies(db, question_id, seed.CHANNEL, items, sent, acked)
 
             def check_votes(items: list[payloads.Click], sent: list[int], acked: int) -> verify.Check:
                 return verify.votes(db, poll_id, items, sent, acked)
 
+            def check_deck(items: list[payloads.DeckClick], sent: list[int], acked: int) -> verify.Check:
+                return verify.deck_votes(db, workshop_id, items, sent, acked)
+
             plans = {
                 "b": ("(b) thread replies", replies, check_replies),
                 "a": ("(a) vote clicks", clicks, check_votes),
+                "g": ("(g) weigh-in deck clicks", deck_clicks, check_deck),
             }
-            for key in "ba":
+            for key in "bag":
                 if key not in scenarios:
                     continue
                 name, build, check = plans[key]

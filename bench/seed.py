@@ -1,5 +1,5 @@
 """Rows the scenarios start from, written with the real models: a workshop, a posted question, a poll,
-and the fan-out schedule. The bot itself opens the poll (its scheduler posts it to the fake Slack)."""
+thread answers for the weigh-in deck, and the fan-out schedule. The bot itself opens the poll (its scheduler posts it to the fake Slack)."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,6 +16,8 @@ from storage.models import (
     PollState,
     PostState,
     Question,
+    Response,
+    ResponseSource,
     Role,
     RoleName,
     Workshop,
@@ -66,6 +68,27 @@ def posted_question(db: Database, workshop_id: int, ts: str, channel: str = CHAN
         session.flush()
         assert question.id is not None
         return question.id
+
+
+def deck_answers(db: Database, question_id: int, count: int, channel: str = CHANNEL) -> list[int]:
+    """`count` thread answers to a posted question, each by a different person (none of them a clicker in
+    (g): a click on one's own answer changes nothing), so every one is a card in the weigh-in deck."""
+    base = int(time.time())
+    with db.transaction() as session:
+        rows = [
+            Response(
+                question_id=question_id,
+                user_id=f"UA{index:09d}",
+                text=f"Answer {index}: proximity of labs, patient capital and housing near the station.",
+                channel_id=channel,
+                message_ts=f"{base - 3600}.{index:06d}",
+                source=ResponseSource.THREAD,
+            )
+            for index in range(count)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows if row.id is not None]
 
 
 def poll(db: Database, workshop_id: int, channel: str = CHANNEL) -> int:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from sqlmodel import col, func, select
 
-from bench.payloads import Click, Reply
+from bench.payloads import Click, DeckClick, Reply
 from bench.servers import VOTER_SECRET
 from bot.polls.rules import delivery_key, voter_key
+from bot.weighin import keys as deck_keys
 from storage.db import Database
-from storage.models import Poll, ProcessedEvent, Response, Vote
+from storage.models import Poll, ProcessedEvent, Response, Vote, WeighinVote
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,42 @@ def votes(db: Database, poll_id: int, clicks: Sequence[Click], sent: Sequence[in
             rows += int(session.exec(statement).one())
     if rows != len(voters):
         problems.append(f"{rows} vote rows for {len(voters)} distinct voters")
+    return Check(len(sent), acked, len(stored), tuple(problems))
+
+
+def deck_votes(
+    db: Database, workshop_id: int, clicks: Sequence[DeckClick], sent: Sequence[int], acked: int
+) -> Check:
+    """Every acked deck click left its dedupe key and exactly one `weighinvote` row for its (answer,
+    voter key), holding its choice; each click of a run is a distinct (person, answer)."""
+    secret = VOTER_SECRET.encode()
+    voters = [deck_keys.voter_key(secret, workshop_id, click.user_id) for click in clicks]
+    keys = [
+        deck_keys.delivery_key(secret, voter, click.action_ts)
+        for voter, click in zip(voters, clicks, strict=True)
+    ]
+    present = _keys_present(db, keys)
+    stored = [i for i, key in enumerate(keys) if key in present]
+    problems = []
+    sent_set = set(sent)
+    if unsent := [i for i in stored if i not in sent_set]:
+        problems.append(f"{len(unsent)} stored but never sent")
+    if len(stored) < acked:
+        problems.append(f"{acked - len(stored)} acked but not stored")
+    wanted = {(clicks[i].response_id, voters[i]): clicks[i].choice for i in stored}
+    found: list[tuple[int, str, int]] = []
+    voter_list = sorted({voter for _, voter in wanted})
+    with db.reading() as session:
+        for start in range(0, len(voter_list), 500):
+            statement = select(WeighinVote.response_id, WeighinVote.voter_key, WeighinVote.choice).where(
+                WeighinVote.workshop_id == workshop_id,
+                col(WeighinVote.voter_key).in_(voter_list[start : start + 500]),
+            )
+            found.extend(session.exec(statement).all())
+    if len(found) != len(wanted):
+        problems.append(f"{len(found)} weighinvote rows for {len(wanted)} (answer, voter) pairs")
+    if wrong := sum(1 for response_id, voter, choice in found if wanted.get((response_id, voter)) != choice):
+        problems.append(f"{wrong} weighinvote rows without their click's choice")
     return Check(len(sent), acked, len(stored), tuple(problems))
 
 

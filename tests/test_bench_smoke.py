@@ -33,7 +33,7 @@ def test_every_scenario_runs_at_tiny_size_and_stores_each_request_once(
 ) -> None:
     report = run.main(["--smoke"])
 
-    _assert_load_rows(report, {"(a)", "(b)"})
+    _assert_load_rows(report, {"(a)", "(b)", "(g)"})
     [(_, burst)] = report["bursts"]  # type: ignore[misc]
     assert burst.exact
     assert burst.check.ok, burst.check
@@ -43,7 +43,14 @@ def test_every_scenario_runs_at_tiny_size_and_stores_each_request_once(
     assert {(row.fmt, row.responses) for row in report["digests"]} == {("html", 300), ("json", 300)}  # type: ignore[attr-defined]
     assert [(row.statements, row.participants) for row in report["weighins"]] == [(25, 25), (50, 50)]  # type: ignore[attr-defined]
     printed = capsys.readouterr().out
-    for heading in ("(a) vote clicks", "(c) burst", "(e) scheduler fan-out", "(d) digest", "(f) weigh-in"):
+    for heading in (
+        "(a) vote clicks",
+        "(g) weigh-in deck clicks",
+        "(c) burst",
+        "(e) scheduler fan-out",
+        "(d) digest",
+        "(f) weigh-in",
+    ):
         assert heading in printed
 
 

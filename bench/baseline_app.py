@@ -42,6 +42,11 @@ def create() -> Starlette:
     app.action(VOTE_ACTION)(_ack)
     app.action(DECK_ACTION)(_ack)
     app.event("message")(_ack)
+    return served(app)
+
+
+def served(app: AsyncApp) -> Starlette:
+    """The Bolt app behind Bolt's Starlette adapter, with `/healthz`: how every bench server is served."""
     handler = AsyncSlackRequestHandler(app)
 
     async def slack_events(request: Request) -> Response:

@@ -13,24 +13,18 @@ SQLite WAL with synchronous=FULL and a busy timeout, or PostgreSQL), same uvicor
 
 import asyncio
 import os
-import re
 from typing import Any
 
 import httpx
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from bench.baseline_app import DECK_ACTION, VOTE_ACTION, served
 from storage.db import make_engine
 
-VOTE_ACTION = re.compile(r"^poll\.vote\.\d{1,2}$")
-DECK_ACTION = re.compile(r"^weighin\.(agree|disagree|pass)$")  # bot.weighin.blocks.CHOICE_ACTIONS
 DECK_VIEW = {
     "type": "modal",
     "title": {"type": "plain_text", "text": "Weigh in"},
@@ -102,17 +96,4 @@ def create() -> Starlette:
     app.action(VOTE_ACTION)(vote)
     app.action(DECK_ACTION)(deck)
     app.event("message")(message)
-    handler = AsyncSlackRequestHandler(app)
-
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
-
-    async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
+    return served(app)

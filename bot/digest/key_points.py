@@ -40,7 +40,8 @@ def key_points_for(
     effective = resolve_themes(
         answers, curated=curated, stored=stored, theme_of=theme_of or {}, suggest=suggest
     )
-    texts = {answer.id: answer.text for answer in answers if not answer.not_for_quotation}
+    # resolve_themes never picks an answer marked not for quotation, so every quote id here may be quoted.
+    texts = {answer.id: answer.text for answer in answers}
     points = []
     for theme in effective.themes:
         quotes: list[str] = []

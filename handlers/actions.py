@@ -91,7 +91,7 @@ class PollActions:
         click = polls.click(
             self.deps, poll_id, position, user_id, action.get("action_ts"), body.get("trigger_id")
         )
-        result = await asyncio.wrap_future(self.deps.writes.submit_to(polls.apply_clicks, click))
+        result = await self.deps.writes.write(polls.apply_clicks, click)
         await ack()
         if result.outcome == "duplicate":
             self.deps.metrics.duplicate("click")

@@ -26,9 +26,7 @@ class Events:
         if message is not None and replies.is_candidate(message):
             # Group commit: the ack below waits for a commit that includes this delivery.
             delivery = replies.Delivery(message, self.deps.clock())
-            outcome = await asyncio.wrap_future(
-                self.deps.writes.submit_to(replies.apply_deliveries, delivery)
-            )
+            outcome = await self.deps.writes.write(replies.apply_deliveries, delivery)
         await ack()
         if outcome is replies.Outcome.DUPLICATE:
             self.deps.metrics.duplicate("event")

@@ -55,7 +55,7 @@ class Weighin:
         delivery = str(action.get("action_ts") or body.get("trigger_id") or "")  # Slack's id of this click
         click = deck.click(self.deps, response_id, choice, user_id, delivery)
         # Group commit: the ack below waits for a commit that includes this view.
-        result = await asyncio.wrap_future(self.deps.writes.submit_to(deck.apply_clicks, click))
+        result = await self.deps.writes.write(deck.apply_clicks, click)
         await ack()
         if result.outcome == "duplicate":
             return  # a retry: the first delivery redraws the modal

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -58,6 +59,5 @@ def register(app: AsyncApp, deps: Deps) -> None:
     events = Events(deps)
     # `event("message")` matches every subtype (edits, deletions, joins...), so none goes unacked.
     app.event("message")(events.message)
-    app.event("app_uninstalled")(events.uninstalled)
-    app.event("tokens_revoked")(events.uninstalled)
+    app.event(re.compile(r"^(app_uninstalled|tokens_revoked)$"))(events.uninstalled)  # one listener tried
     app.event("member_joined_channel")(_ack_only)

@@ -7,6 +7,7 @@ the ack. Skip, review and paging write nothing: they only redraw the modal. Noth
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -122,9 +123,10 @@ def _opened(body: dict[str, Any]) -> tuple[str, str, str | None, deck.DeckState]
 
 def register(app: AsyncApp, deps: Deps) -> None:
     handler = Weighin(deps, views.modal_client(deps.settings))
+    # Agree / Disagree / Pass first and as one listener: a deck click is matched on the first try here.
+    choices = re.compile("^(" + "|".join(re.escape(action) for action in blocks.CHOICE_ACTIONS) + ")$")
+    app.action(choices)(handler.choose)
     app.action(blocks.OPEN_ACTION)(handler.open)
-    for action_id in blocks.CHOICE_ACTIONS:
-        app.action(action_id)(handler.choose)
     app.action(blocks.SKIP_ACTION)(handler.skip)
     app.action(blocks.REVIEW_ACTION)(handler.review)
     app.action(blocks.BACK_ACTION)(handler.back)

@@ -81,7 +81,12 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
         question_ts = payloads.fresh_ts()
         question_id = seed.posted_question(db, workshop_id, question_ts)
         poll_id = seed.poll(db, workshop_id)
-        answers = seed.deck_answers(db, question_id, stage.options.deck_answers) if "g" in scenarios else []
+        # (g)'s deck is a question of its own: (b) floods the first one with tens of thousands of replies,
+        # and every one of them would be a card in the deck.
+        deck_question_id = seed.posted_question(db, workshop_id, payloads.fresh_ts(), position=2)
+        answers = (
+            seed.deck_answers(db, deck_question_id, stage.options.deck_answers) if "g" in scenarios else []
+        )
         with (
             servers.baseline(fake.api_url, fake.token, stage.workdir) as bare,
             servers.baseline(fake.api_url, fake.token, stage.workdir, naive_database_url=naive_url) as naive,
@@ -107,7 +112,7 @@ def load_scenarios(stage: Stage, scenarios: str) -> list[LoadRow]:
                 return [item for item, _ in built], [signed for _, signed in built]
 
             def deck_clicks(n: int) -> tuple[list[payloads.DeckClick], list[payloads.Signed]]:
-                built = payloads.deck_clicks(n, question_id=question_id, answers=answers)
+                built = payloads.deck_clicks(n, question_id=deck_question_id, answers=answers)
                 for view_id in {click.view_id for click, _ in built}:
                     # The modal each simulated person has open, so the bot's views.update redraws it.
                     fake.views[view_id] = {

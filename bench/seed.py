@@ -50,12 +50,14 @@ def workshop(db: Database, slug: str = "bench", channel: str = CHANNEL) -> int:
         return row.id
 
 
-def posted_question(db: Database, workshop_id: int, ts: str, channel: str = CHANNEL) -> int:
+def posted_question(
+    db: Database, workshop_id: int, ts: str, channel: str = CHANNEL, *, position: int = 1
+) -> int:
     now = datetime.now(UTC)
     with db.transaction() as session:
         question = Question(
             workshop_id=workshop_id,
-            position=1,
+            position=position,
             text="Can the success of the Cambridge cluster be replicated elsewhere?",
             phase=Phase.LIVE,
             post_at=now,

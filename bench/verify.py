@@ -5,6 +5,7 @@ everything acked is stored (stored ≥ acked), nothing unsent is stored, and eac
 one row: one dedupe key per click or event, one vote row per voter, one response per reply.
 """
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,21 @@ class Check:
         return f"{self.stored}/{self.sent} stored, {self.acked} acked, {verdict}"
 
 
+def settle(db: Database, *, quiet_seconds: float = 0.5, limit_seconds: float = 20.0) -> None:
+    """Wait until the server has finished what was in flight when the driver stopped: no new dedupe key for
+    `quiet_seconds`. A check that read the keys while clicks were still committing would find rows whose
+    keys it had read as absent (a server that is behind commits both between the check's two reads)."""
+    deadline = time.monotonic() + limit_seconds
+    last = -1
+    while time.monotonic() < deadline:
+        with db.reading() as session:
+            count = int(session.exec(select(func.count()).select_from(ProcessedEvent)).one())
+        if count == last:
+            return
+        last = count
+        time.sleep(quiet_seconds)
+
+
 def _keys_present(db: Database, keys: Sequence[str]) -> set[str]:
     found: set[str] = set()
     with db.reading() as session:
@@ -46,6 +62,7 @@ def _keys_present(db: Database, keys: Sequence[str]) -> set[str]:
 
 
 def votes(db: Database, poll_id: int, clicks: Sequence[Click], sent: Sequence[int], acked: int) -> Check:
+    settle(db)
     with db.reading() as session:
         poll = session.get(Poll, poll_id)
         assert poll is not None
@@ -77,6 +94,7 @@ def deck_votes(
 ) -> Check:
     """Every acked deck click left its dedupe key and exactly one `weighinvote` row for its (answer,
     voter key), holding its choice; each click of a run is a distinct (person, answer)."""
+    settle(db)
     secret = VOTER_SECRET.encode()
     voters = [deck_keys.voter_key(secret, workshop_id, click.user_id) for click in clicks]
     keys = [
@@ -111,6 +129,7 @@ def deck_votes(
 def replies(
     db: Database, question_id: int, channel: str, items: Sequence[Reply], sent: Sequence[int], acked: int
 ) -> Check:
+    settle(db)
     keys = [f"event:{reply.event_id}" for reply in items]
     present = _keys_present(db, keys)
     stored_events = [i for i, key in enumerate(keys) if key in present]

@@ -13,7 +13,7 @@ from sqlalchemy import select as select_columns  # sqlmodel's select types at mo
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import PostState, Question, Response, ResponseSource, WeighinVote
+from storage.models import PostState, Question, Response, ResponseSource, WeighinVote, Workshop
 
 # Answers of every other source (thread, broadcast, backfill) are said where the room can see them.
 NOT_IN_DECK_SOURCES = frozenset({ResponseSource.PRIVATE})
@@ -53,6 +53,27 @@ def in_deck() -> ColumnElement[bool]:
         col(Response.text) != "",
         col(Response.excluded_from_deck).is_(False),
     )
+
+
+def deck_workshop(
+    session: Session, question_id: int | None, workshop_id: int | None
+) -> tuple[int, str] | None:
+    """(id, title) of the workshop a deck belongs to: the question's when one is named (None if that
+    question is gone), else `workshop_id`'s; one query of two columns, where the deck redraws on every click."""
+    if question_id is not None:
+        statement = (
+            select_columns(col(Workshop.id), col(Workshop.title))
+            .join(Question, col(Question.workshop_id) == col(Workshop.id))
+            .where(col(Question.id) == question_id)
+        )
+    elif workshop_id is not None:
+        statement = select_columns(col(Workshop.id), col(Workshop.title)).where(
+            col(Workshop.id) == workshop_id
+        )
+    else:
+        return None
+    row = session.execute(statement).first()
+    return (int(row[0]), str(row[1])) if row is not None and row[0] is not None else None
 
 
 def statements(

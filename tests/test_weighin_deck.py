@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.weighin import blocks, deck, keys
 from storage.db import Database
-from storage.models import ProcessedEvent, Response, ResponseSource, WeighinVote
+from storage.models import ProcessedEvent, Question, Response, ResponseSource, WeighinVote
 from tests.botserver import VOTER_SECRET, RunningBot
 from tests.factories import CHANNEL, add_answer, add_question, add_workshop
 from tests.weighin_helpers import AGREE, DISAGREE, PASS, OpenDeck
@@ -160,6 +160,20 @@ def test_a_click_on_an_answer_deleted_meanwhile_is_not_recorded_and_the_modal_sa
     assert views(database) == {}
     assert deck.GONE in modal.text
     assert modal.shown not in (on_card, None)
+
+
+def test_an_open_deck_whose_question_was_deleted_says_the_weigh_in_no_longer_exists(
+    sender: SlackSender, fake_slack: FakeSlack, database: Database, seeded: dict[str, Any]
+) -> None:
+    modal = OpenDeck(sender, fake_slack, READER).open(f"q:{seeded['question']}")
+    assert modal.shown is not None
+    with database.transaction() as session:
+        question = session.get(Question, seeded["question"])
+        assert question is not None
+        session.delete(question)  # its answers go with it (ON DELETE CASCADE)
+    modal.click(blocks.SKIP_ACTION)
+    assert deck.UNKNOWN in modal.text
+    assert views(database) == {}
 
 
 def test_an_answer_excluded_by_a_chair_leaves_the_deck_and_a_stale_click_on_it_gets_a_note(

@@ -22,7 +22,6 @@ from bot.text import parse_id
 from bot.weighin import keys
 from storage import events
 from storage import weighin as store
-from storage.models import Question, Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -105,25 +104,24 @@ def _load(
     deps: Deps, session: Session, user_id: str, state: DeckState, note: str | None
 ) -> DeckView | Refused:
     scope = state.scope
-    question = session.get(Question, scope.question_id) if scope.question_id is not None else None
-    workshop_id = question.workshop_id if question is not None else scope.workshop_id
-    workshop = session.get(Workshop, workshop_id) if workshop_id is not None else None
-    if workshop is None or workshop.id is None or (scope.question_id is not None and question is None):
+    found = store.deck_workshop(session, scope.question_id, scope.workshop_id)
+    if found is None:
         return Refused(UNKNOWN)
-    key = keys.voter_key(deps.voter_secret, workshop.id, user_id)
+    workshop_id, title = found
+    key = keys.voter_key(deps.voter_secret, workshop_id, user_id)
     deck = [
         s
-        for s in store.statements(session, [workshop.id], scope.question_id)
+        for s in store.statements(session, [workshop_id], scope.question_id)
         if s.author_id != user_id  # never your own answer
     ]
     deck.sort(key=lambda s: keys.order_key(key, s.response_id))
-    views = {rid: choice for (_, rid), choice in store.views_of(session, {workshop.id: key}).items()}
+    views = {rid: choice for (_, rid), choice in store.views_of(session, {workshop_id: key}).items()}
     given = [s for s in deck if s.response_id in views]
     if state.mode == "review":
         reviewed = [Reviewed(s, views.get(s.response_id)) for s in deck]
-        return DeckView(state, workshop.title, len(deck), len(given), note=note, reviewed=reviewed)
+        return DeckView(state, title, len(deck), len(given), note=note, reviewed=reviewed)
     current = next_statement(deck, views, state)
-    return DeckView(state, workshop.title, len(deck), len(given), current, note)
+    return DeckView(state, title, len(deck), len(given), current, note)
 
 
 def waiting_counts(deps: Deps, session: Session, user_id: str, workshop_ids: list[int]) -> dict[int, int]:

@@ -107,6 +107,17 @@ def test_uvicorn_error_lines_go_through_the_same_scrubbing_handler(
     assert "xoxb-1234" not in logged
 
 
+def test_uvicorn_has_no_access_logger_to_format_lines_for_even_at_debug() -> None:
+    """uvicorn formats an access line per request (client address, path) whenever its access logger
+    `hasHandlers()`, through any ancestor; the line would be dropped anyway, so there must be none."""
+    configure_logging("DEBUG")
+    try:
+        assert logging.getLogger().hasHandlers()  # the root logger writes everything else
+        assert not logging.getLogger("uvicorn.access").hasHandlers()
+    finally:
+        configure_logging("INFO")
+
+
 def test_a_failing_statement_and_sql_echo_never_show_bound_parameters(
     database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -51,8 +51,10 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
-            # Through the same handler too, but silent: a line per request would log client addresses.
-            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+            # Silent: a line per request would log client addresses. Not propagating either, so it has no
+            # handler anywhere above it: uvicorn formats an access line for every request when
+            # `hasHandlers()` is true (its client address and path), only for the level to drop it.
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
         },
     }
 

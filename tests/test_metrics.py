@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -9,8 +10,9 @@ from fakeslack import FakeSlack
 from slack_requests import SlackSender, event_callback, slash_command, thread_reply_event
 
 from storage.db import Database
-from tests.botserver import RunningBot, running_bot
-from tests.factories import CHANNEL, add_question, add_workshop
+from tests.botserver import SIGNING_SECRET, RunningBot, bot_subprocess, running_bot, subprocess_env
+from tests.factories import CHANNEL, add_question, add_workshop, migrated_database
+from tests.processes import free_port
 
 QUESTION_TS = "1900000000.000200"
 
@@ -23,9 +25,10 @@ def seeded(database: Database) -> int:
     )
 
 
-def scrape(bot: RunningBot) -> dict[str, float]:
+def scrape(bot: RunningBot | str) -> dict[str, float]:
     """The exposition as {sample with its labels: value}."""
-    response = httpx.get(f"{bot.url}/metrics", timeout=10)
+    url = bot if isinstance(bot, str) else bot.url
+    response = httpx.get(f"{url}/metrics", timeout=10)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     samples = {}
@@ -82,3 +85,34 @@ def test_metrics_can_be_turned_off(database_url: str, fake_slack: FakeSlack) -> 
 
 def test_each_process_says_which_it_is(bot: RunningBot) -> None:
     assert any(re.fullmatch(r'roundtable_process_info\{pid="\d+"\}', name) for name in scrape(bot))
+
+
+def test_with_a_multiprocess_directory_every_scrape_adds_up_all_the_workers(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """README: with PROMETHEUS_MULTIPROC_DIR set, whichever worker answers /metrics reports all of them."""
+    db = migrated_database(database_url)  # `roundtable run` wants the migrations' schema
+    add_question(db, add_workshop(db), post_at=datetime.now(UTC) - timedelta(hours=1), posted_ts=QUESTION_TS)
+    db.dispose()
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    port = free_port()
+    env = subprocess_env(
+        database_url,
+        fake_slack.api_url,
+        fake_slack.token,
+        port,
+        WEB_CONCURRENCY="2",
+        PROMETHEUS_MULTIPROC_DIR=str(shared),
+    )
+    url = f"http://127.0.0.1:{port}"
+    with bot_subprocess(env, tmp_path / "bot.log"), SlackSender(url, SIGNING_SECRET) as sender:
+        for n in range(20):
+            reply = thread_reply_event(f"Answer {n}.", thread_ts=QUESTION_TS, channel=CHANNEL)
+            assert sender.send_event(event_callback(reply)).status_code == 200
+        scrapes = [scrape(url) for _ in range(8)]  # answered by either worker
+    for samples in scrapes:
+        assert samples['roundtable_deliveries_total{kind="event",outcome="acked"}'] == 20
+        assert samples["roundtable_writer_batch_size_sum"] == 20
+        processes = {name for name in samples if name.startswith("roundtable_process_info{")}
+        assert len(processes) >= 2, processes  # both workers' files, whichever answered

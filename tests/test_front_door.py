@@ -27,6 +27,7 @@ from slack_requests import (
 from sqlmodel import select
 
 from bot.home import blocks as home_blocks
+from bot.runtime.front_door import MAX_BODY_BYTES
 from storage.db import Database
 from storage.models import Response
 from tests.botserver import SIGNING_SECRET, RunningBot, running_bot
@@ -250,3 +251,32 @@ def test_a_button_value_with_unicode_digits_is_acked_not_a_500(
     assert (
         sender.send_interaction(block_actions(action_id, value=value, channel_id=CHANNEL)).status_code == 200
     )
+
+
+def test_a_body_too_large_for_any_slack_delivery_gets_413_before_it_is_read_or_dispatched(
+    bot: RunningBot, database: Database, answered: None, dispatched: list[Any]
+) -> None:
+    dispatched.clear()
+    huge = thread_reply_event("x" * (MAX_BODY_BYTES + 1), thread_ts=QUESTION_TS, channel=CHANNEL)
+    raw, headers = prepare(_json(event_callback(huge)), SIGNING_SECRET)  # correctly signed, all the same
+    declared = post_raw(bot, raw, headers)
+    assert (declared.status_code, declared.json()) == (413, {"error": "request too large"})
+    assert declared.headers["x-slack-no-retry"] == "1"
+
+    def chunked() -> Any:  # no Content-Length: the size is found while reading
+        for start in range(0, len(raw), 65536):
+            yield raw[start : start + 65536]
+
+    streamed = httpx.post(f"{bot.url}/slack/events", content=chunked(), headers=headers, timeout=10)
+    assert streamed.status_code == 413
+    assert dispatched == []
+    assert stored_texts(database) == ["A candid answer."]
+
+
+def test_a_large_but_plausible_delivery_is_still_accepted(
+    bot: RunningBot, database: Database, answered: None, sender: SlackSender
+) -> None:
+    text = "A long, considered answer. " * 1500  # ~40,000 characters, Slack's message limit
+    reply = thread_reply_event(text, thread_ts=QUESTION_TS, channel=CHANNEL, ts="1900000001.000900")
+    assert sender.send_event(reply).status_code == 200
+    assert text in stored_texts(database)

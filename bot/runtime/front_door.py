@@ -1,8 +1,9 @@
 """The HTTP front door to `POST /slack/events`: signature first, then a strict parse, then Bolt.
 
 Every request is checked against Slack's v0 signature (HMAC-SHA256 over the raw bytes, constant-time
-comparison, 5-minute window) before anything reads its body, so an unsigned or forged request gets 401
-whatever it contains. A signed body that Slack would never send (not UTF-8, not JSON, JSON that is not an
+comparison, 5-minute window) before anything parses its body, so an unsigned or forged request gets 401
+whatever it contains; a body over `MAX_BODY_BYTES` (declared, or found while reading) gets 413 before it is
+read whole. A signed body that Slack would never send (not UTF-8, not JSON, JSON that is not an
 object, a `payload=` field that is not JSON, fields of the wrong type where Bolt or the listeners index
 into them) gets 400 with one log line. Only then does Bolt see the request, already parsed: Bolt itself
 never re-verifies (once is enough) and never re-parses (its parser mistakes any form body containing the
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300  # Slack's replay window for X-Slack-Request-Timestamp
 MAX_FORM_FIELDS = 64  # a slash command has about 15; interactivity has one (`payload`)
+# Slack's largest deliveries (a modal's whole view and state, a 40,000-character message) are a few
+# hundred KB at most; past this the body is refused before it is read, so no one can fill the memory.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 NO_RETRY = {"X-Slack-No-Retry": "1"}  # a malformed body stays malformed: ask Slack not to retry it
 
 
@@ -237,7 +241,10 @@ class SlackEndpoint:
         return response
 
     async def _handle(self, request: Request, seen: dict[str, Any]) -> Response:
-        raw = await request.body()
+        raw = await _bounded_body(request)
+        if raw is None:
+            logger.warning("refused a request body over %d bytes (413)", MAX_BODY_BYTES)
+            return JSONResponse({"error": "request too large"}, status_code=413, headers=NO_RETRY)
         headers = request.headers
         if not self.signature.valid(
             raw, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
@@ -264,6 +271,21 @@ class SlackEndpoint:
             # Bolt's context builder indexes into fields not covered by shape_problem.
             return _bad_request(f"a field has the wrong type ({type(error).__name__})")
         return to_starlette_response(await self.app.async_dispatch(bolt_request))
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The raw body, or None once it is declared or found to be over MAX_BODY_BYTES (chunked bodies too)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _bad_request(problem: str) -> Response:

@@ -60,20 +60,17 @@ def deck_workshop(
 ) -> tuple[int, str] | None:
     """(id, title) of the workshop a deck belongs to: the question's when one is named (None if that
     question is gone), else `workshop_id`'s; one query of two columns, where the deck redraws on every click."""
+    statement = select_columns(col(Workshop.id), col(Workshop.title))
     if question_id is not None:
-        statement = (
-            select_columns(col(Workshop.id), col(Workshop.title))
-            .join(Question, col(Question.workshop_id) == col(Workshop.id))
-            .where(col(Question.id) == question_id)
+        statement = statement.join(Question, col(Question.workshop_id) == col(Workshop.id)).where(
+            col(Question.id) == question_id
         )
     elif workshop_id is not None:
-        statement = select_columns(col(Workshop.id), col(Workshop.title)).where(
-            col(Workshop.id) == workshop_id
-        )
+        statement = statement.where(col(Workshop.id) == workshop_id)
     else:
         return None
     row = session.execute(statement).first()
-    return (int(row[0]), str(row[1])) if row is not None and row[0] is not None else None
+    return (int(row[0]), str(row[1])) if row is not None else None
 
 
 def statements(
